@@ -1,0 +1,145 @@
+"""The guide's settings file (`guide.toml` in a scripts folder) and each episode's (`episode.toml`).
+
+Settings are frozen dataclasses read from TOML with `tomllib`; command-line options override them
+with `dataclasses.replace`. Unknown keys are an error rather than silently ignored, so a typo in a
+settings file is caught before a long build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from audioguide.errors import ScriptError
+
+GUIDE_FILE = "guide.toml"
+EPISODE_FILE = "episode.toml"
+
+
+@dataclass(frozen=True)
+class GuideSettings:
+    """Settings of a whole guide (the podcast)."""
+
+    title: str = "Audio guide"
+    author: str = ""
+    description: str = ""
+    language: str = "en"
+    """BCP 47 language tag of the narration, e.g. `en` or `en-US`."""
+    engine: str = "piper"
+    voice: str = ""
+    """Voice of the engine; empty means the engine's default voice."""
+    speed: float = 1.0
+    """Speaking rate: 1.0 is the voice's natural pace, 1.2 is 20% faster."""
+    base_url: str = ""
+    """Public URL the output folder will be served from; makes feed links absolute."""
+    link: str = ""
+    """Web page of the guide, for the feed's channel link."""
+    category: str = "Education"
+    """Apple Podcasts category."""
+    explicit: bool = False
+    owner_email: str = ""
+    image: str = ""
+    """Cover image path, relative to the scripts folder; empty generates one from the title."""
+    title_pause_ms: int = 800
+    """Silence after a spoken chapter title."""
+    sentence_pause_ms: int = 300
+    paragraph_pause_ms: int = 700
+    section_pause_ms: int = 1600
+    """Silence between the end of one section and the next chapter's title."""
+
+
+@dataclass(frozen=True)
+class EpisodeSettings:
+    """Settings of one episode, kept beside its section scripts."""
+
+    title: str
+    slug: str
+    language: str = "en"
+    author: str = ""
+    source: str = ""
+    """The article file the scripts were split from."""
+    link: str = ""
+    number: int = 0
+    """Episode number; 0 means its position in the guide."""
+    season: int = 0
+    """Season number; 0 means none."""
+
+
+Settings = TypeVar("Settings", GuideSettings, EpisodeSettings)
+
+
+def settings_from_dict(cls: type[Settings], data: dict[str, Any], origin: str) -> Settings:
+    """Build settings from a TOML table, refusing unknown keys and wrongly typed values."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ScriptError(f"{origin}: unknown setting {unknown[0]!r}")
+    for key, value in data.items():
+        expected = _toml_type(known[key].type)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ScriptError(f"{origin}: setting {key!r} should be {expected.__name__}")
+    try:
+        return cls(**data)
+    except TypeError as error:
+        raise ScriptError(f"{origin}: {error}") from None
+
+
+def _toml_type(annotation: str) -> type:
+    return {"str": str, "int": int, "float": (int, float), "bool": bool}[annotation]  # type: ignore[return-value]
+
+
+def read_settings(cls: type[Settings], path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScriptError(f"{path}: settings file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScriptError(f"{path}: {error}") from None
+    return settings_from_dict(cls, data, str(path))
+
+
+def settings_to_toml(settings: GuideSettings | EpisodeSettings) -> str:
+    """TOML text of the settings, every field written so users can see what they may change."""
+    lines = []
+    for f in fields(settings):
+        doc = _field_docs(type(settings)).get(f.name)
+        if doc:
+            lines.append(f"# {doc}")
+        lines.append(f"{f.name} = {_toml_value(getattr(settings, f.name))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    # A JSON string is a valid TOML basic string: same quotes and escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _field_docs(cls: type) -> dict[str, str]:
+    """The one-line docstrings written under fields above, read from the class source."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for node, following in zip(body, body[1:]):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+        ):
+            docs[node.target.id] = following.value.value.strip().splitlines()[0]  # type: ignore[attr-defined]
+    return docs
+
+
+def override(settings: Settings, **changes: Any) -> Settings:
+    """Settings with the given command-line options applied; `None` means "not given"."""
+    return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
