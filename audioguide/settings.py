@@ -58,6 +58,8 @@ class EpisodeSettings:
 
     title: str
     slug: str
+    description: str = ""
+    """Episode summary for the feed; empty uses the opening sentences of the narration."""
     language: str = "en"
     author: str = ""
     source: str = ""

@@ -1,0 +1,518 @@
+"""The one place that knows the order of the stages: sources -> scripts -> speech -> MP3 -> feed.
+
+A build is incremental. The manifest in the output folder records, per episode, a hash of every
+input that shapes its files; an episode whose inputs and files are unchanged is left alone (its
+files keep their bytes and mtimes), and speech that is already in the cache is never spoken again.
+Every file is written to a temporary name and renamed into place, so a build killed at any moment
+leaves the previous output loadable; a lock file keeps two builds out of one output folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import filelock
+
+from audioguide import __version__, article, assemble, cover, feed, narration, player, synthesize, tags
+from audioguide.cache import SpeechCache, default_cache_dir
+from audioguide.engines import check_engine, engine_identity
+from audioguide.errors import BuildError, ScriptError
+from audioguide.files import atomic_path, sha256_file, write_atomic
+from audioguide.model import EngineSpec, Episode, Pauses, Script
+from audioguide.settings import (
+    EPISODE_FILE,
+    GUIDE_FILE,
+    EpisodeSettings,
+    GuideSettings,
+    override,
+    read_settings,
+)
+
+MANIFEST_FILE = ".audioguide-manifest.json"
+LOCK_FILE = ".audioguide.lock"
+FEED_FILE = "feed.xml"
+PLAYER_FILE = "index.html"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line may override; `None` keeps the guide's setting."""
+
+    output_dir: Path = Path("output")
+    engine: str | None = None
+    voice: str | None = None
+    speed: float | None = None
+    base_url: str | None = None
+    jobs: int = 1
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    """Where one episode's narration comes from: a scripts folder or an article file."""
+
+    path: Path
+    settings: EpisodeSettings
+    is_article: bool
+
+
+@dataclass(frozen=True)
+class EpisodeReport:
+    slug: str
+    title: str
+    chapters: int
+    duration_ms: int
+    rebuilt: bool
+    spoken: int
+    cached: int
+    loudness_lufs: float | None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    output_dir: Path
+    episodes: tuple[EpisodeReport, ...]
+    notes: tuple[str, ...]
+    seconds: float
+
+    @property
+    def spoken(self) -> int:
+        return sum(e.spoken for e in self.episodes)
+
+    @property
+    def cached(self) -> int:
+        return sum(e.cached for e in self.episodes)
+
+    @property
+    def audio_ms(self) -> int:
+        return sum(e.duration_ms for e in self.episodes)
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A resolved build input: the guide's settings, the folder they came from, its episodes."""
+
+    settings: GuideSettings
+    root: Path | None
+    sources: tuple[EpisodeSource, ...]
+    notes: tuple[str, ...] = ()
+
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(episode_title, utterances_done, utterances_total)."""
+
+
+def load_guide(sources: Sequence[Path]) -> Guide:
+    """Resolve build sources: article files, episode folders, or a scripts folder of episodes."""
+    if not sources:
+        sources = [Path("scripts")]
+    settings: GuideSettings | None = None
+    root: Path | None = None
+    episodes: list[EpisodeSource] = []
+    notes: list[str] = []
+    for source in sources:
+        if source.is_dir():
+            guide_file = source / GUIDE_FILE
+            if guide_file.exists():
+                if settings is None:
+                    settings, root = read_settings(GuideSettings, guide_file), source
+                episodes.extend(_episode_folders(source))
+            elif (source / EPISODE_FILE).exists():
+                episodes.append(_episode_folder(source))
+            else:
+                raise ScriptError(
+                    f"{source}: not a scripts folder (no {GUIDE_FILE} or {EPISODE_FILE}); "
+                    "run `audioguide split ARTICLE` first"
+                )
+        elif source.exists() or source.suffix:
+            parsed = article.read_article(source)
+            notes.extend(f"{source.name}: {note}" for note in parsed.notes)
+            episodes.append(
+                EpisodeSource(
+                    path=source,
+                    settings=EpisodeSettings(
+                        title=parsed.title,
+                        slug=parsed.slug,
+                        language=parsed.language,
+                        author=parsed.author,
+                        source=str(source),
+                        link=parsed.link or "",
+                    ),
+                    is_article=True,
+                )
+            )
+            if settings is None:
+                settings = GuideSettings(
+                    title=parsed.title, author=parsed.author, language=parsed.language
+                )
+        else:
+            raise ScriptError(f"{source}: no such file or folder")
+    if not episodes:
+        raise ScriptError(f"{sources[0]}: no episodes found (no folder with {EPISODE_FILE})")
+    slugs = [e.settings.slug for e in episodes]
+    duplicate = next((s for s in slugs if slugs.count(s) > 1), None)
+    if duplicate:
+        raise ScriptError(f"two episodes share the slug {duplicate!r}; rename one of them")
+    return Guide(settings or GuideSettings(), root, tuple(episodes), tuple(notes))
+
+
+def _episode_folders(scripts_dir: Path) -> list[EpisodeSource]:
+    folders = [p.parent for p in sorted(scripts_dir.glob(f"*/{EPISODE_FILE}"))]
+    found = [_episode_folder(folder) for folder in folders]
+    # Explicit episode numbers come first in their order; the rest follow by folder name.
+    return sorted(found, key=lambda e: (e.settings.number or 10**6, e.path.name))
+
+
+def _episode_folder(folder: Path) -> EpisodeSource:
+    settings = read_settings(EpisodeSettings, folder / EPISODE_FILE)
+    return EpisodeSource(path=folder, settings=settings, is_article=False)
+
+
+def pauses_of(settings: GuideSettings) -> Pauses:
+    return Pauses(
+        title_ms=settings.title_pause_ms,
+        sentence_ms=settings.sentence_pause_ms,
+        paragraph_ms=settings.paragraph_pause_ms,
+        section_ms=settings.section_pause_ms,
+    )
+
+
+def engine_spec(settings: GuideSettings) -> EngineSpec:
+    options = (("speed", repr(float(settings.speed))),)
+    return EngineSpec(name=settings.engine, voice=settings.voice or None, options=options)
+
+
+def read_episode_script(source: EpisodeSource, pauses: Pauses) -> Script:
+    if source.is_article:
+        return narration.script_from_article(article.read_article(source.path), pauses)
+    return narration.read_script(source.path, pauses)
+
+
+WORDS_PER_MINUTE = 165
+"""Speaking pace of the default voice at speed 1.0, for estimates before anything is spoken."""
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    title: str
+    words: int
+    ms: int
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    slug: str
+    title: str
+    sections: tuple[SectionPlan, ...]
+
+    @property
+    def words(self) -> int:
+        return sum(s.words for s in self.sections)
+
+    @property
+    def ms(self) -> int:
+        return sum(s.ms for s in self.sections)
+
+
+def dry_run(sources: Sequence[Path]) -> list[EpisodePlan]:
+    """What a build would speak: per section its title, word count and estimated length."""
+    guide = load_guide(sources)
+    pace = WORDS_PER_MINUTE * guide.settings.speed
+    plans = []
+    for source in guide.sources:
+        script = read_episode_script(source, pauses_of(guide.settings))
+        sections = []
+        for chapter in script.chapters:
+            words = sum(len(u.text.split()) for u in chapter.utterances)
+            pauses = sum(u.pause_ms for u in chapter.utterances)
+            sections.append(SectionPlan(chapter.title, words, round(words / pace * 60000) + pauses))
+        plans.append(EpisodePlan(script.slug, script.title, tuple(sections)))
+    return plans
+
+
+def build(
+    sources: Sequence[Path], options: BuildOptions, progress: Progress | None = None
+) -> BuildReport:
+    """Build (or bring up to date) the guide in `options.output_dir`."""
+    started = time.monotonic()
+    guide = load_guide(sources)
+    settings = override(
+        guide.settings,
+        engine=options.engine,
+        voice=options.voice,
+        speed=options.speed,
+        base_url=options.base_url,
+    )
+    spec = engine_spec(settings)
+    check_engine(spec)
+    scripts = [read_episode_script(source, pauses_of(settings)) for source in guide.sources]
+    output_dir = options.output_dir
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(output_dir / LOCK_FILE), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise BuildError(
+            f"another build is running in {output_dir} (lock {output_dir / LOCK_FILE}); "
+            "wait for it to finish"
+        ) from None
+    try:
+        return _build_locked(guide, settings, spec, scripts, options, progress, started)
+    finally:
+        lock.release()
+
+
+def _build_locked(
+    guide: Guide,
+    settings: GuideSettings,
+    spec: EngineSpec,
+    scripts: list[Script],
+    options: BuildOptions,
+    progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    output_dir = options.output_dir
+    manifest = _read_manifest(output_dir)
+    cache = SpeechCache(options.cache_dir or default_cache_dir())
+    image = Path(settings.image) if settings.image else None
+    if image is not None and not image.is_absolute() and guide.root is not None:
+        image = guide.root / image
+    cover_bytes, cover_mime = cover.prepare_cover(image, settings.title, author=settings.author)
+    cover_file = "cover.png" if cover_mime == "image/png" else "cover.jpg"
+    _write_if_changed(output_dir / cover_file, cover_bytes)
+    cover_sha = hashlib.sha256(cover_bytes).hexdigest()
+
+    episodes: list[Episode] = []
+    reports: list[EpisodeReport] = []
+    recorded = manifest.get("episodes", {})
+    built_at: list[str] = []
+    for number, (source, script) in enumerate(zip(guide.sources, scripts), start=1):
+        meta = source.settings
+        inputs = _inputs_hash(script, spec, settings, meta, number, cover_sha)
+        previous = recorded.get(script.slug)
+        if previous and previous["inputs"] == inputs and _files_intact(output_dir, previous):
+            episode = Episode.from_dict(previous["episode"])
+            built_at.append(previous["built"])
+            episodes.append(episode)
+            reports.append(_report(episode, rebuilt=False, spoken=0, cached=0))
+            continue
+        pub_date = previous["episode"]["pub_date"] if previous else _now()
+        guid = previous["episode"]["guid"] if previous else _guid(settings, script.slug)
+        episode, spoken, cached = _build_episode(
+            script, source, number, settings, spec, cache, cover_bytes, cover_mime,
+            output_dir, options.jobs, progress, pub_date, guid,
+        )
+        episodes.append(episode)
+        reports.append(_report(episode, rebuilt=True, spoken=spoken, cached=cached))
+        built_at.append(_now())
+        recorded[script.slug] = {
+            "built": built_at[-1],
+            "inputs": inputs,
+            "episode": episode.to_dict(),
+            "files": _file_stamps(output_dir, _episode_files(episode)),
+        }
+
+    feed_changed = _write_if_changed(
+        output_dir / FEED_FILE,
+        feed.render_feed(settings, episodes, cover_file=cover_file, build_date=max(map(datetime.fromisoformat, built_at))),
+    )
+    _write_if_changed(
+        output_dir / PLAYER_FILE,
+        player.render_player(settings.title, settings.description, cover_file, FEED_FILE, episodes),
+    )
+    current = {e.slug for e in episodes}
+    for slug in set(recorded) - current:
+        for name in recorded[slug]["files"]:
+            (output_dir / name).unlink(missing_ok=True)
+        del recorded[slug]
+    new_manifest = {"version": MANIFEST_VERSION, "generator": __version__, "episodes": recorded}
+    if feed_changed or new_manifest != manifest:
+        write_atomic(output_dir / MANIFEST_FILE, json.dumps(new_manifest, indent=1, sort_keys=True))
+    return BuildReport(
+        output_dir=output_dir,
+        episodes=tuple(reports),
+        notes=guide.notes,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _build_episode(
+    script: Script,
+    source: EpisodeSource,
+    number: int,
+    settings: GuideSettings,
+    spec: EngineSpec,
+    cache: SpeechCache,
+    cover_bytes: bytes,
+    cover_mime: str,
+    output_dir: Path,
+    jobs: int,
+    progress: Progress | None,
+    pub_date: str,
+    guid: str,
+) -> tuple[Episode, int, int]:
+    meta = source.settings
+    total = sum(len(c.utterances) for c in script.chapters)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(script.title, done, total)
+
+    rendered = synthesize.render(script, spec, cache, jobs=jobs, on_progress=advance)
+    mp3_name = f"{script.slug}.mp3"
+    transcript = "\n".join(
+        u.text for c in script.chapters for u in c.utterances
+    )
+    with atomic_path(output_dir / mp3_name) as temp:
+        audio = assemble.assemble(rendered, temp)
+        tags.write_tags(
+            temp,
+            tags.EpisodeTags(
+                title=script.title,
+                artist=meta.author or settings.author,
+                album=settings.title,
+                date=pub_date[:10],
+                language=script.language,
+                description=_description(script, meta),
+                length_ms=audio.duration_ms,
+            ),
+            audio.chapters,
+            cover=cover_bytes,
+            cover_mime=cover_mime,
+            transcript=transcript,
+        )
+        audio_sha = sha256_file(temp)
+        audio_bytes = temp.stat().st_size
+    episode = Episode(
+        slug=script.slug,
+        guid=guid,
+        title=script.title,
+        description=_description(script, meta),
+        audio_file=mp3_name,
+        audio_bytes=audio_bytes,
+        duration_ms=audio.duration_ms,
+        pub_date=pub_date,
+        chapters=audio.chapters,
+        cues=audio.cues,
+        number=meta.number or number,
+        season=meta.season or None,
+        author=meta.author or settings.author,
+        language=script.language,
+        link=meta.link or None,
+        audio_sha256=audio_sha,
+        loudness_lufs=audio.loudness_lufs,
+    )
+    write_atomic(output_dir / f"{script.slug}.chapters.json", feed.chapters_json(episode))
+    write_atomic(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
+    return episode, rendered.spoken, rendered.cached
+
+
+def _description(script: Script, meta: EpisodeSettings) -> str:
+    """The episode's own description, or its first sentences (up to about 300 characters)."""
+    if meta.description:
+        return meta.description
+    sentences: list[str] = []
+    for chapter in script.chapters:
+        for utterance in chapter.utterances:
+            if utterance.role == "body":
+                sentences.append(utterance.text)
+                if sum(len(s) + 1 for s in sentences) > 300:
+                    return " ".join(sentences)
+    return " ".join(sentences) or script.title
+
+
+def _inputs_hash(
+    script: Script,
+    spec: EngineSpec,
+    settings: GuideSettings,
+    meta: EpisodeSettings,
+    number: int,
+    cover_sha: str,
+) -> str:
+    """Hash of everything that shapes an episode's files (not the feed-only settings)."""
+    payload = {
+        "generator": __version__,
+        "script": dataclasses.asdict(script),
+        "engine": engine_identity(spec),
+        "episode": dataclasses.asdict(meta),
+        "number": number,
+        "author": settings.author,
+        "album": settings.title,
+        "cover": cover_sha,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _episode_files(episode: Episode) -> list[str]:
+    return [episode.audio_file, f"{episode.slug}.chapters.json", f"{episode.slug}.vtt"]
+
+
+def _file_stamps(output_dir: Path, names: list[str]) -> dict[str, list[int]]:
+    stamps = {}
+    for name in names:
+        stat = (output_dir / name).stat()
+        stamps[name] = [stat.st_size, stat.st_mtime_ns]
+    return stamps
+
+
+def _files_intact(output_dir: Path, recorded: dict) -> bool:
+    """True when every file the manifest lists is still there, unchanged since it was written."""
+    try:
+        return _file_stamps(output_dir, list(recorded["files"])) == recorded["files"]
+    except FileNotFoundError:
+        return False
+
+
+def _report(episode: Episode, *, rebuilt: bool, spoken: int, cached: int) -> EpisodeReport:
+    return EpisodeReport(
+        slug=episode.slug,
+        title=episode.title,
+        chapters=len(episode.chapters),
+        duration_ms=episode.duration_ms,
+        rebuilt=rebuilt,
+        spoken=spoken,
+        cached=cached,
+        loudness_lufs=episode.loudness_lufs,
+    )
+
+
+def _read_manifest(output_dir: Path) -> dict:
+    path = output_dir / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if data.get("version") == MANIFEST_VERSION else {}
+
+
+def _write_if_changed(path: Path, data: bytes | str) -> bool:
+    """Write atomically unless the file already holds these bytes (so its mtime stays)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == payload:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, payload)
+    return True
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _guid(settings: GuideSettings, slug: str) -> str:
+    """A guid for a new episode; the manifest keeps it for every later build."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"audioguide:{settings.title}/{slug}"))

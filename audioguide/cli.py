@@ -1,0 +1,307 @@
+"""The `audioguide` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and reports. Any `AudioguideError`
+becomes a one-line `Error: ...` and exit status 1; Ctrl-C ends with a one-line message and 130.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from audioguide import __version__
+from audioguide.errors import AudioguideError
+
+
+class _Command(click.Group):
+    """Turns library errors and Ctrl-C into one line each, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except AudioguideError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the previous output is left as it was.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Command)
+@click.version_option(__version__, prog_name="audioguide")
+def cli() -> None:
+    """Turn written articles into chaptered audio guides and a podcast feed.
+
+    \b
+    Typical use:
+      audioguide split my-article.md        # write editable narration scripts
+      audioguide build                      # speak them into output/
+      audioguide serve                      # listen on your phone
+    """
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--scripts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("scripts"),
+    show_default=True,
+    help="Folder that receives one sub-folder of scripts per article.",
+)
+@click.option("--force", is_flag=True, help="Overwrite scripts you edited by hand.")
+def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
+    """Write one editable narration script per section of each ARTICLE.
+
+    ARTICLE is a plain-text (bare-line headings), Markdown or HTML file. Scripts you edited by
+    hand are kept unless --force is given.
+
+    Example: audioguide split notes/walking-tour.md --scripts-dir scripts
+    """
+    from audioguide import article, narration
+
+    for path in articles:
+        parsed = article.read_article(path)
+        for note in parsed.notes:
+            click.echo(f"Warning: {path.name}: {note}", err=True)
+        report = narration.write_scripts(parsed, scripts_dir, force=force)
+        for name in report.kept:
+            click.echo(f"Kept {name}: edited by hand (use --force to overwrite)", err=True)
+        click.echo(
+            f"{path.name}: {len(parsed.sections)} sections -> {scripts_dir / parsed.slug} "
+            f"({len(report.written)} written, {len(report.unchanged)} unchanged, "
+            f"{len(report.kept)} kept)"
+        )
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the feed, MP3s and player page.",
+)
+@click.option("--engine", help="Speech engine (see `audioguide voices`); default: the guide's.")
+@click.option("--voice", help="Voice of the engine; default: the guide's or the engine's.")
+@click.option("--speed", type=click.FloatRange(0.5, 2.0), help="Speaking rate, 1.0 = natural.")
+@click.option("--base-url", help="Public URL the output folder is served from.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Speech worker processes.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="AUDIOGUIDE_CACHE_DIR",
+    help="Speech cache folder [env: AUDIOGUIDE_CACHE_DIR; default: user cache dir].",
+)
+@click.option("--dry-run", is_flag=True, help="Show sections, words and estimated length only.")
+def build(
+    sources: tuple[Path, ...],
+    output_dir: Path,
+    engine: str | None,
+    voice: str | None,
+    speed: float | None,
+    base_url: str | None,
+    jobs: int,
+    cache_dir: Path | None,
+    dry_run: bool,
+) -> None:
+    """Speak narration scripts (or articles) into a chaptered MP3 per episode and a feed.
+
+    SOURCES are scripts folders or article files (default: scripts/). Only sections whose
+    script, voice or settings changed are spoken again.
+
+    Example: audioguide build scripts --output output --base-url https://example.org/guide
+    """
+    from audioguide import build as builder
+
+    if dry_run:
+        _print_dry_run(builder.dry_run(list(sources)))
+        return
+    options = builder.BuildOptions(
+        output_dir=output_dir,
+        engine=engine,
+        voice=voice,
+        speed=speed,
+        base_url=base_url,
+        jobs=jobs,
+        cache_dir=cache_dir,
+    )
+    with _ProgressBar() as progress:
+        report = builder.build(list(sources), options, progress=progress)
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
+    for episode in report.episodes:
+        state = "rebuilt" if episode.rebuilt else "unchanged"
+        loudness = (
+            f", {episode.loudness_lufs:.1f} LUFS" if episode.loudness_lufs is not None else ""
+        )
+        click.echo(
+            f"{episode.slug}.mp3: {state}, {episode.chapters} chapters, "
+            f"{_clock(episode.duration_ms)}{loudness}"
+        )
+    click.echo(
+        f"Spoke {report.spoken} utterances, {report.cached} from cache; "
+        f"{report.audio_ms / 60000:.1f} min of audio in {report.seconds:.1f} s -> "
+        f"{report.output_dir}"
+    )
+
+
+def _print_dry_run(episodes) -> None:
+    for episode in episodes:
+        click.echo(f"{episode.title} ({episode.slug})")
+        for section in episode.sections:
+            click.echo(
+                f"  {section.title[:60]:<60} {section.words:>6} words  ~{_clock(section.ms)}"
+            )
+        click.echo(f"  {'total':<60} {episode.words:>6} words  ~{_clock(episode.ms)}")
+
+
+class _ProgressBar:
+    """A progress bar on a terminal; silent when output is piped."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._label = ""
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None or label != self._label:
+            self._close()
+            self._label = label
+            self._bar = click.progressbar(
+                length=total, label=f"Speaking {label[:40]}", file=sys.stderr,
+                show_pos=True, show_eta=True,
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@cli.command()
+@click.argument("mp3", type=click.Path(dir_okay=False, path_type=Path))
+def chapters(mp3: Path) -> None:
+    """Print the chapters stored in an MP3: start, end and title.
+
+    Example: audioguide chapters output/microneedling.mp3
+    """
+    from audioguide.tags import read_chapters
+
+    for mark in read_chapters(mp3):
+        click.echo(f"{_clock(mark.start_ms, precise=True)}  {_clock(mark.end_ms, precise=True)}  {mark.title}")
+
+
+@cli.command()
+def voices() -> None:
+    """List speech engines and voices, and whether each can run here.
+
+    Example: audioguide voices
+    """
+    from audioguide.engines import list_voices
+
+    rows = [
+        (
+            v.engine,
+            v.voice,
+            v.language,
+            f"{v.sample_rate} Hz",
+            "offline" if v.offline else "online",
+            "yes" if v.available else f"no: {v.reason}",
+        )
+        for v in list_voices()
+    ]
+    header = ("ENGINE", "VOICE", "LANGUAGE", "RATE", "NEEDS", "CAN RUN HERE")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) for c, w in zip(row, widths)]
+        click.echo("  ".join([*cells, str(row[-1])]))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--engine", default="piper", show_default=True, help="Speech engine.")
+@click.option("--voice", help="Voice of the engine.")
+@click.option("--speed", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an MP3 or WAV file (by extension) instead of playing.",
+)
+def say(text: str, engine: str, voice: str | None, speed: float, output: Path | None) -> None:
+    """Speak one line, to audition a voice.
+
+    Plays it where a player is installed, else writes say.wav.
+
+    Example: audioguide say "Welcome to the tour." --engine piper -o welcome.mp3
+    """
+    from audioguide.audition import audition
+
+    written = audition(text, engine=engine, voice=voice, speed=speed, output=output)
+    if written is not None:
+        click.echo(f"Wrote {written}")
+
+
+@cli.command()
+@click.argument(
+    "output_dir", required=False, default=Path("output"),
+    type=click.Path(file_okay=False, path_type=Path),
+)
+def check(output_dir: Path) -> None:
+    """Check a built guide the way a podcast directory would; list every problem.
+
+    Example: audioguide check output
+    """
+    from audioguide.check import check_output
+
+    problems = check_output(output_dir)
+    for problem in problems:
+        click.echo(f"{problem.file}: {problem.message}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found in {output_dir}")
+    click.echo(f"{output_dir}: no problems found")
+
+
+@cli.command()
+@click.argument(
+    "output_dir", required=False, default=Path("output"),
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--lan", is_flag=True, help="Serve the local network and show a QR code.")
+def serve(output_dir: Path, host: str, port: int, lan: bool) -> None:
+    """Serve the feed, audio and player page (with byte ranges) to a phone.
+
+    Example: audioguide serve output --lan
+    """
+    from audioguide.serve import serve as run_server
+
+    run_server(output_dir, host="0.0.0.0" if lan else host, port=port, echo=click.echo)
+
+
+def _clock(ms: int, *, precise: bool = False) -> str:
+    seconds, millis = divmod(ms, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    text = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return f"{text}.{millis:03d}" if precise else text
+
+
+def main() -> None:
+    cli(prog_name="audioguide")
