@@ -1,0 +1,44 @@
+"""Independent readers of what audioguide writes: ffmpeg decodes and lists, nothing of ours."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from audioguide.ffmpeg import ffmpeg_exe
+
+
+def decode_mp3(path: Path, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
+    """Decode an MP3 with ffmpeg to mono float samples; returns (samples, sample_rate)."""
+    rate = sample_rate or _stream_rate(path)
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+        check=True, capture_output=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0, rate
+
+
+def _stream_rate(path: Path) -> int:
+    info = subprocess.run([ffmpeg_exe(), "-i", str(path)], capture_output=True, text=True).stderr
+    return int(re.search(r"Audio: mp3.*?, (\d+) Hz", info).group(1))
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """Chapters as ffmpeg-based players see them: in file order, (start s, end s, title)."""
+    meta = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    chapters = []
+    for block in meta.split("[CHAPTER]")[1:]:
+        fields = dict(
+            line.split("=", 1) for line in block.strip().splitlines() if "=" in line
+        )
+        num, den = (int(x) for x in fields["TIMEBASE"].split("/"))
+        chapters.append(
+            (int(fields["START"]) * num / den, int(fields["END"]) * num / den, fields.get("title", ""))
+        )
+    return chapters

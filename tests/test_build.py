@@ -1,0 +1,166 @@
+"""End to end: scripts and articles in, a chaptered MP3 and a feed out, rebuilt incrementally."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import feedparser
+import mutagen.mp3
+import numpy as np
+import podcastparser
+import pytest
+
+from audioguide.build import MANIFEST_FILE, BuildOptions, build, load_guide
+from audioguide.errors import AudioguideError
+from audioguide.tags import read_chapters
+from tests.media import decode_mp3, ffmpeg_chapters
+
+
+def _script_titles(scripts: Path, slug: str) -> list[str]:
+    files = sorted((scripts / slug).glob("[0-9]*.txt"))
+    return [f.read_text(encoding="utf-8").splitlines()[0].removeprefix("# ").strip() for f in files]
+
+
+def test_bundled_guide_has_one_chapter_per_section(bundled_guide):
+    scripts, output, report = bundled_guide
+    mp3s = sorted(output.glob("*.mp3"))
+    assert [m.name for m in mp3s] == ["microneedling.mp3"]
+    assert (output / "feed.xml").exists()
+    titles = _script_titles(scripts, "microneedling")
+    assert len(titles) == 18
+    assert [c.title for c in read_chapters(mp3s[0])] == titles
+    assert [c[2] for c in ffmpeg_chapters(mp3s[0])] == titles
+    assert report.episodes[0].chapters == 18
+
+
+def test_chapters_are_contiguous_and_start_in_silence(bundled_guide):
+    _, output, _ = bundled_guide
+    mp3 = output / "microneedling.mp3"
+    samples, rate = decode_mp3(mp3)
+    length_ms = mutagen.mp3.MP3(mp3).info.length * 1000
+    marks = read_chapters(mp3)
+    assert marks[0].start_ms == 0
+    for before, after in zip(marks, marks[1:]):
+        assert before.end_ms == after.start_ms
+    # The MP3 decodes ~50 ms longer than the PCM (encoder padding): the tolerance of the issue.
+    assert abs(marks[-1].end_ms - length_ms) <= 50 + 1152 * 1000 / rate
+    peak = np.abs(samples).max()
+    for mark in marks[1:]:
+        start = int(mark.start_ms * rate / 1000)
+        window = samples[start - rate // 10 : start]
+        rms = np.sqrt(np.mean(window**2))
+        assert rms < 0.01 * peak, f"audio before chapter {mark.title!r} is not silent"
+    ffmpeg_starts = [round(c[0] * 1000) for c in ffmpeg_chapters(mp3)]
+    assert ffmpeg_starts == [m.start_ms for m in marks]
+
+
+def test_feed_parses_with_real_clients(bundled_guide):
+    _, output, _ = bundled_guide
+    feed_bytes = (output / "feed.xml").read_bytes()
+    parsed = feedparser.parse(feed_bytes)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    podcast = podcastparser.parse("http://example.org/feed.xml", __import__("io").BytesIO(feed_bytes))
+    (episode,) = podcast["episodes"]
+    mp3 = output / "microneedling.mp3"
+    (enclosure,) = episode["enclosures"]
+    assert enclosure["file_size"] == mp3.stat().st_size
+    assert abs(episode["total_time"] - mutagen.mp3.MP3(mp3).info.length) <= 1
+    assert episode["guid"]
+
+
+def test_no_op_rebuild_speaks_and_writes_nothing(bundled_guide, session_cache):
+    scripts, output, _ = bundled_guide
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in output.iterdir() if p.is_file()}
+    report = build([scripts], BuildOptions(output_dir=output, cache_dir=session_cache))
+    assert report.spoken == 0
+    assert [e.rebuilt for e in report.episodes] == [False]
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in output.iterdir() if p.is_file()}
+    assert after.keys() == before.keys()
+    for name in before:
+        assert after[name] == before[name], f"{name} was rewritten"
+
+
+@pytest.mark.slow
+def test_edit_respeaks_one_section_and_matches_a_clean_build(bundled_guide, tmp_path, session_cache):
+    scripts, output, _ = bundled_guide
+    edited_scripts = tmp_path / "scripts"
+    shutil.copytree(scripts, edited_scripts)
+    edited_output = tmp_path / "output"
+    shutil.copytree(output, edited_output)
+    target = sorted((edited_scripts / "microneedling").glob("[0-9]*.txt"))[5]
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\nThis sentence was added by an editor.\n",
+        encoding="utf-8",
+    )
+    report = build([edited_scripts], BuildOptions(output_dir=edited_output, cache_dir=session_cache))
+    assert report.spoken == 1
+    assert report.episodes[0].rebuilt
+
+    clean_output = tmp_path / "clean"
+    clean = build([edited_scripts], BuildOptions(output_dir=clean_output, cache_dir=tmp_path / "empty-cache"))
+    assert clean.cached == 0
+    incremental, _ = decode_mp3(edited_output / "microneedling.mp3")
+    fresh, _ = decode_mp3(clean_output / "microneedling.mp3")
+    assert np.array_equal(incremental, fresh)
+    assert read_chapters(edited_output / "microneedling.mp3") == read_chapters(clean_output / "microneedling.mp3")
+
+
+def test_markdown_and_html_articles_build_to_the_same_structure(tmp_path):
+    markdown = tmp_path / "tour.md"
+    markdown.write_text(
+        "# The Harbour Walk\n\nA short walk along the old harbour.\n\n"
+        "## The Lighthouse\n\nThe lighthouse was built of local granite.\n\n"
+        "## The Fish Market\n\nFishermen sell the morning catch here.\n",
+        encoding="utf-8",
+    )
+    html = tmp_path / "tour.html"
+    html.write_text(
+        "<html><head><title>The Harbour Walk</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/tours'>Tours</a></nav>"
+        "<h1>The Harbour Walk</h1><p>A short walk along the old harbour.</p>"
+        "<h2>The Lighthouse</h2><p>The lighthouse was built of local granite.</p>"
+        "<h2>The Fish Market</h2><p>Fishermen sell the morning catch here.</p>"
+        "<footer>Copyright the harbour board</footer></body></html>",
+        encoding="utf-8",
+    )
+    results = []
+    for source in (markdown, html):
+        output = tmp_path / f"out-{source.suffix[1:]}"
+        report = build([source], BuildOptions(output_dir=output))
+        (episode,) = report.episodes
+        results.append([c.title for c in read_chapters(output / f"{episode.slug}.mp3")])
+    assert results[0] == results[1]
+    assert results[0][-2:] == ["The Lighthouse", "The Fish Market"]
+
+
+def test_removed_episode_files_are_deleted(tmp_path):
+    article = tmp_path / "short.md"
+    article.write_text("# Short\n\n## One\n\nA single sentence.\n", encoding="utf-8")
+    output = tmp_path / "out"
+    build([article], BuildOptions(output_dir=output))
+    other = tmp_path / "other.md"
+    other.write_text("# Other\n\n## Two\n\nAnother sentence.\n", encoding="utf-8")
+    build([other], BuildOptions(output_dir=output))
+    assert not (output / "short.mp3").exists()
+    assert (output / "other.mp3").exists()
+
+
+def test_two_episodes_with_one_slug_are_refused(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.md").write_text("# Same\n\nText here.\n", encoding="utf-8")
+    with pytest.raises(AudioguideError, match="slug"):
+        load_guide([tmp_path / "a" / "same.md", tmp_path / "b" / "same.md"])
+
+
+def test_a_second_build_on_a_locked_output_fails_clearly(bundled_guide, tmp_path):
+    import filelock
+
+    scripts, output, _ = bundled_guide
+    lock = filelock.FileLock(str(output / ".audioguide.lock"))
+    with lock:
+        with pytest.raises(AudioguideError, match="another build is running"):
+            build([scripts], BuildOptions(output_dir=output))
+    assert (output / MANIFEST_FILE).exists()
