@@ -70,17 +70,13 @@ def assemble(
         raise AudioError(f"{rendered.script.slug}: nothing to assemble, the script has no speech")
     rate = sample_rate or speeches[0].sample_rate
     spans, chapters, cues, num_samples = _layout(rendered, rate)
-    ceiling = db_to_gain(true_peak_dbtp - CODEC_HEADROOM_DB)
-    gain = _master_gain(spans, rate, target_lufs, ceiling)
-    meter = LoudnessMeter(rate)
-    _encode(_metered(_blocks(spans, gain, ceiling, rate), meter), rate, bitrate_kbps, mp3_path)
-    loudness = meter.integrated()
+    loudness = _master(spans, rate, mp3_path, bitrate_kbps, target_lufs, true_peak_dbtp)
     return AssembledAudio(
         chapters=chapters,
         cues=cues,
         num_samples=num_samples,
         sample_rate=rate,
-        loudness_lufs=round(loudness, 2) if math.isfinite(loudness) else None,
+        loudness_lufs=loudness,
     )
 
 
@@ -164,27 +160,65 @@ def _blocks(
             yield silence[: min(SILENCE_BLOCK, span.pause - start)]
 
 
-def _metered(blocks: Iterator[np.ndarray], meter: LoudnessMeter) -> Iterator[np.ndarray]:
-    for block in blocks:
-        meter.add(block)
-        yield block
+def _master(
+    spans: list[_Span],
+    rate: int,
+    mp3_path: Path,
+    bitrate_kbps: int,
+    target_lufs: float,
+    true_peak_dbtp: float,
+) -> float | None:
+    """Encode the episode at the loudness target, correcting the gain from what the MP3 measures.
 
-
-def _measure(blocks: Iterator[np.ndarray], rate: int) -> float:
+    The first gain comes from the PCM; the codec then takes some level (about 0.4 dB at 64 kbps,
+    MP3 quantisation rounds towards zero) and the limiter some more, so the written file is decoded
+    and measured, and encoded again with the gain corrected until it is within tolerance.
+    Returns the MP3's integrated loudness (None for silence).
+    """
     meter = LoudnessMeter(rate)
-    for block in blocks:
+    for block in _blocks(spans, 1.0, None, rate):
         meter.add(block)
-    return meter.integrated()
-
-
-def _master_gain(spans: list[_Span], rate: int, target_lufs: float, ceiling: float) -> float:
-    """The linear gain that, followed by the limiter, brings the episode to `target_lufs`."""
-    raw = _measure(_blocks(spans, 1.0, None, rate), rate)
+    raw = meter.integrated()
     if not math.isfinite(raw):
-        return 1.0  # silence: nothing to normalise
-    gain = db_to_gain(target_lufs - raw)
-    limited = _measure(_blocks(spans, gain, ceiling, rate), rate)
-    return gain * db_to_gain(target_lufs - limited)
+        _encode(_blocks(spans, 1.0, None, rate), rate, bitrate_kbps, mp3_path)
+        return None
+    gain_db = target_lufs - raw
+    ceiling_db = true_peak_dbtp - CODEC_HEADROOM_DB
+    for _ in range(MAX_ENCODES):
+        blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
+        _encode(blocks, rate, bitrate_kbps, mp3_path)
+        loudness, peak_db = _measure_mp3(mp3_path)
+        if peak_db > true_peak_dbtp:
+            ceiling_db -= peak_db - true_peak_dbtp + 0.1
+        elif abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU:
+            break
+        gain_db += target_lufs - loudness
+    if peak_db > true_peak_dbtp:
+        raise AudioError(
+            f"{mp3_path.name}: true peak {peak_db:.1f} dBTP stays above {true_peak_dbtp} dBTP"
+        )
+    return round(loudness, 2)
+
+
+def _measure_mp3(mp3_path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of an MP3, decoded block by block."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp3_path),
+               "-f", "s16le", "-ac", "1", "pipe:1"]  # fmt: skip
+    rate = _mp3_sample_rate(mp3_path)
+    meter = LoudnessMeter(rate)
+    peak = 0.0
+    previous = np.zeros(0)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+        assert process.stdout is not None
+        while block := process.stdout.read(2 * SILENCE_BLOCK):
+            samples = np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2") / 32768
+            meter.add(samples)
+            # A few samples of overlap let a peak between two blocks be seen.
+            peak = max(peak, true_peak(np.concatenate([previous, samples])))
+            previous = samples[-PEAK_OVERLAP:]
+    if process.returncode:
+        raise AudioError(f"ffmpeg could not decode {mp3_path.name} to check its loudness")
+    return meter.integrated(), gain_to_db(peak)
 
 
 def _encode(blocks: Iterator[np.ndarray], rate: int, bitrate_kbps: int, mp3_path: Path) -> None:

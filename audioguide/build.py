@@ -25,6 +25,7 @@ from audioguide import __version__, article, assemble, cover, feed, narration, p
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import check_engine, engine_identity
 from audioguide.errors import BuildError, ScriptError
+from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
 from audioguide.files import atomic_path, sha256_file, write_atomic
 from audioguide.model import EngineSpec, Episode, Pauses, Script
 from audioguide.settings import (
@@ -254,7 +255,11 @@ def build(
     )
     spec = engine_spec(settings)
     check_engine(spec)
-    scripts = [read_episode_script(source, pauses_of(settings)) for source in guide.sources]
+    lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
+    scripts = [
+        apply_lexicon(read_episode_script(source, pauses_of(settings)), lexicon)
+        for source in guide.sources
+    ]
     output_dir = options.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(output_dir / LOCK_FILE), timeout=0)

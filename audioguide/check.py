@@ -142,7 +142,8 @@ def _check_channel(channel: ET.Element, folder: _Folder) -> Iterator[Problem]:
     for tag in ("title", "link", "description", "language", "itunes:author"):
         if not _text(channel, tag):
             yield Problem(FEED_FILE, f"the channel has no {tag}")
-    if channel.find(_tag("itunes:category")) is None or not channel.find(_tag("itunes:category")).get("text"):
+    category = channel.find(_tag("itunes:category"))
+    if category is None or not category.get("text"):
         yield Problem(FEED_FILE, "the channel has no itunes:category")
     explicit = _text(channel, "itunes:explicit")
     if explicit not in ("true", "false"):

@@ -58,6 +58,13 @@ class Utterance:
     pause_ms: int
     role: str = "body"
     """`title` for a spoken chapter title, `body` for narration; voices may differ per role."""
+    say: str = ""
+    """What the engine is given instead of `text` when the lexicon respells a word; transcripts
+    always show `text`."""
+
+    @property
+    def spoken_text(self) -> str:
+        return self.say or self.text
 
 
 @dataclass(frozen=True)

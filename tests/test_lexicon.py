@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audioguide.errors import ScriptError
+from audioguide.lexicon import Lexicon, apply_lexicon, read_lexicon
+from audioguide.model import Script, ScriptChapter, Utterance
+
+
+def _lexicon(tmp_path: Path, text: str) -> Lexicon:
+    path = tmp_path / "lexicon.toml"
+    path.write_text(text, encoding="utf-8")
+    return read_lexicon(path)
+
+
+def test_words_match_whole_words_and_case_rule(tmp_path):
+    lexicon = _lexicon(
+        tmp_path,
+        '[words]\nmicroneedling = "micro needling"\nSQL = "sequel"\n',
+    )
+    assert lexicon.respell("Microneedling works.") == "micro needling works."
+    assert lexicon.respell("Learn SQL, not sql or SQLite.") == "Learn sequel, not sql or SQLite."
+    assert lexicon.respell("microneedlings") == "microneedlings"
+
+
+def test_longer_entries_win_and_patterns_apply(tmp_path):
+    lexicon = _lexicon(
+        tmp_path,
+        '[words]\nmicro = "my crow"\nmicro-injuries = "micro injuries"\n'
+        "[patterns]\n'\\bCO(\\d)\\b' = 'C O \\1'\n",
+    )
+    assert lexicon.respell("micro-injuries and CO2") == "micro injuries and C O 2"
+
+
+def test_transcript_text_is_kept_and_only_changed_utterances_get_say(tmp_path):
+    lexicon = _lexicon(tmp_path, '[words]\nnginx = "engine x"\n')
+    script = Script(
+        slug="s",
+        title="T",
+        chapters=(
+            ScriptChapter(
+                id="01-a",
+                title="A",
+                utterances=(Utterance("Run nginx.", 300), Utterance("Then rest.", 300)),
+            ),
+        ),
+    )
+    spoken = apply_lexicon(script, lexicon).chapters[0].utterances
+    assert [u.text for u in spoken] == ["Run nginx.", "Then rest."]
+    assert [u.spoken_text for u in spoken] == ["Run engine x.", "Then rest."]
+    assert spoken[1].say == ""
+
+
+def test_missing_file_is_empty_and_bad_entries_are_errors(tmp_path):
+    assert read_lexicon(tmp_path / "none.toml").empty
+    with pytest.raises(ScriptError, match="lexicon.toml"):
+        _lexicon(tmp_path, '[words]\nfoo = ""\n')
+    with pytest.raises(ScriptError, match="unknown table"):
+        _lexicon(tmp_path, '[wrds]\nfoo = "bar"\n')
+    with pytest.raises(ScriptError, match="pattern"):
+        _lexicon(tmp_path, "[patterns]\n'(' = 'x'\n")
