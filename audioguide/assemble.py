@@ -28,7 +28,7 @@ from scipy.signal import resample_poly
 
 from audioguide.errors import AudioError
 from audioguide.ffmpeg import ffmpeg_exe
-from audioguide.loudness import LoudnessMeter, db_to_gain, limit
+from audioguide.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit, true_peak
 from audioguide.model import AssembledAudio, ChapterMark, Cue, RenderedScript, Speech
 
 LEAD_IN_MS = 300
@@ -44,7 +44,10 @@ KEEP_AFTER_MS = 60
 """Trimming keeps this much around the sound, so soft onsets and decaying endings stay whole."""
 CODEC_HEADROOM_DB = 1.0
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
+LOUDNESS_TOLERANCE_LU = 0.5
+MAX_ENCODES = 3
 SILENCE_BLOCK = 1 << 15
+PEAK_OVERLAP = 32
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ def _master(
     for _ in range(MAX_ENCODES):
         blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
         _encode(blocks, rate, bitrate_kbps, mp3_path)
-        loudness, peak_db = _measure_mp3(mp3_path)
+        loudness, peak_db = _measure_mp3(mp3_path, rate)
         if peak_db > true_peak_dbtp:
             ceiling_db -= peak_db - true_peak_dbtp + 0.1
         elif abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU:
@@ -200,11 +203,10 @@ def _master(
     return round(loudness, 2)
 
 
-def _measure_mp3(mp3_path: Path) -> tuple[float, float]:
+def _measure_mp3(mp3_path: Path, rate: int) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) of an MP3, decoded block by block."""
     command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp3_path),
-               "-f", "s16le", "-ac", "1", "pipe:1"]  # fmt: skip
-    rate = _mp3_sample_rate(mp3_path)
+               "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]  # fmt: skip
     meter = LoudnessMeter(rate)
     peak = 0.0
     previous = np.zeros(0)

