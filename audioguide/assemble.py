@@ -44,8 +44,8 @@ KEEP_AFTER_MS = 60
 """Trimming keeps this much around the sound, so soft onsets and decaying endings stay whole."""
 CODEC_HEADROOM_DB = 1.0
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
-LOUDNESS_TOLERANCE_LU = 0.5
-MAX_ENCODES = 3
+LOUDNESS_TOLERANCE_LU = 0.3
+MAX_ENCODES = 4
 SILENCE_BLOCK = 1 << 15
 PEAK_OVERLAP = 32
 
@@ -187,20 +187,33 @@ def _master(
         return None
     gain_db = target_lufs - raw
     ceiling_db = true_peak_dbtp - CODEC_HEADROOM_DB
+    tried: list[tuple[float, float]] = []
     for _ in range(MAX_ENCODES):
         blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
         _encode(blocks, rate, bitrate_kbps, mp3_path)
         loudness, peak_db = _measure_mp3(mp3_path, rate)
         if peak_db > true_peak_dbtp:
             ceiling_db -= peak_db - true_peak_dbtp + 0.1
+            tried.clear()  # a new ceiling changes how loudness follows gain
         elif abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU:
             break
-        gain_db += target_lufs - loudness
+        tried.append((gain_db, loudness))
+        gain_db += (target_lufs - loudness) / _slope(tried)
     if peak_db > true_peak_dbtp:
         raise AudioError(
             f"{mp3_path.name}: true peak {peak_db:.1f} dBTP stays above {true_peak_dbtp} dBTP"
         )
     return round(loudness, 2)
+
+
+def _slope(tried: list[tuple[float, float]]) -> float:
+    """How many LU the loudness rose per dB of gain in the last two tries (1 without a limiter)."""
+    if len(tried) < 2:
+        return 1.0
+    (gain_a, loud_a), (gain_b, loud_b) = tried[-2:]
+    if gain_a == gain_b:
+        return 1.0
+    return min(1.0, max(0.2, (loud_b - loud_a) / (gain_b - gain_a)))
 
 
 def _measure_mp3(mp3_path: Path, rate: int) -> tuple[float, float]:

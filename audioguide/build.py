@@ -419,7 +419,10 @@ def _build_episode(
         audio_sha256=audio_sha,
         loudness_lufs=audio.loudness_lufs,
     )
-    write_atomic(output_dir / f"{script.slug}.chapters.json", feed.chapters_json(episode))
+    write_atomic(
+        output_dir / f"{script.slug}.chapters.json",
+        feed.chapters_json(episode, podcast_name=settings.title),
+    )
     write_atomic(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
     return episode, rendered.spoken, rendered.cached
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +26,12 @@ from PIL import Image, UnidentifiedImageError
 from audioguide.errors import AudioguideError
 from audioguide.feed import FEED_FILE, NAMESPACES
 from audioguide.ffmpeg import ffmpeg_exe
-from audioguide.sidecars import parse_timestamp, read_chapters_json, read_webvtt, vtt_timestamp
+from audioguide.sidecars import (
+    parse_timestamp,
+    read_chapters_json,
+    read_webvtt,
+    vtt_timestamp,
+)
 
 TARGET_LUFS = -16.0
 LUFS_TOLERANCE = 1.0
@@ -90,13 +96,8 @@ def _parse_xml(data: bytes) -> ET.Element:
     return ET.fromstring(data)
 
 
-def _tag(prefixed: str) -> str:
-    prefix, _, name = prefixed.rpartition(":")
-    return f"{{{NAMESPACES[prefix]}}}{name}" if prefix else name
-
-
-def _text(parent: ET.Element, prefixed: str) -> str:
-    return (parent.findtext(_tag(prefixed)) or "").strip()
+def _text(parent: ET.Element, path: str) -> str:
+    return (parent.findtext(path, namespaces=NAMESPACES) or "").strip()
 
 
 class _Folder:
@@ -107,7 +108,7 @@ class _Folder:
         self_link = next(
             (
                 link.get("href", "")
-                for link in channel.iter(_tag("atom:link"))
+                for link in channel.findall("atom:link", NAMESPACES)
                 if link.get("rel") == "self"
             ),
             "",
@@ -142,12 +143,14 @@ def _check_channel(channel: ET.Element, folder: _Folder) -> Iterator[Problem]:
     for tag in ("title", "link", "description", "language", "itunes:author"):
         if not _text(channel, tag):
             yield Problem(FEED_FILE, f"the channel has no {tag}")
-    category = channel.find(_tag("itunes:category"))
+    category = channel.find("itunes:category", NAMESPACES)
     if category is None or not category.get("text"):
         yield Problem(FEED_FILE, "the channel has no itunes:category")
     explicit = _text(channel, "itunes:explicit")
     if explicit not in ("true", "false"):
-        yield Problem(FEED_FILE, f"channel itunes:explicit is {explicit!r}, expected 'true' or 'false'")
+        yield Problem(
+            FEED_FILE, f"channel itunes:explicit is {explicit!r}, expected 'true' or 'false'"
+        )
     if not _text(channel, "itunes:owner/itunes:email"):
         yield Problem(
             FEED_FILE,
@@ -160,7 +163,7 @@ def _check_channel(channel: ET.Element, folder: _Folder) -> Iterator[Problem]:
             "links are relative (no base URL); podcast directories need absolute URLs",
             warning=True,
         )
-    image = channel.find(_tag("itunes:image"))
+    image = channel.find("itunes:image", NAMESPACES)
     if image is None or not image.get("href"):
         yield Problem(FEED_FILE, "the channel has no itunes:image")
     else:
@@ -196,7 +199,9 @@ def _check_artwork(url: str, folder: _Folder) -> Iterator[Problem]:
         yield Problem(name, f"artwork colour mode is {mode}, expected RGB")
 
 
-def _check_item(item: ET.Element, number: int, folder: _Folder, guids: set[str]) -> Iterator[Problem]:
+def _check_item(
+    item: ET.Element, number: int, folder: _Folder, guids: set[str]
+) -> Iterator[Problem]:
     title = _text(item, "title")
     label = f"episode {number} ({title!r})" if title else f"episode {number}"
     if not title:
@@ -211,7 +216,7 @@ def _check_item(item: ET.Element, number: int, folder: _Folder, guids: set[str])
         parsedate_to_datetime(_text(item, "pubDate"))
     except (TypeError, ValueError):
         yield Problem(FEED_FILE, f"{label} has no valid RFC 822 pubDate")
-    image = item.find(_tag("itunes:image"))
+    image = item.find("itunes:image", NAMESPACES)
     if image is not None:
         yield from _check_artwork(image.get("href", ""), folder)
 
@@ -231,7 +236,9 @@ def _check_item(item: ET.Element, number: int, folder: _Folder, guids: set[str])
     yield from _check_transcript(item, label, folder, duration_ms)
 
 
-def _check_enclosure(item: ET.Element, label: str, folder: _Folder) -> tuple[Path | None, list[Problem]]:
+def _check_enclosure(
+    item: ET.Element, label: str, folder: _Folder
+) -> tuple[Path | None, list[Problem]]:
     """The enclosure's audio file, if it can be found, and what is wrong with the enclosure."""
     enclosure = item.find("enclosure")
     if enclosure is None:
@@ -243,7 +250,9 @@ def _check_enclosure(item: ET.Element, label: str, folder: _Folder) -> tuple[Pat
         if not value
     ]
     if kind and not kind.startswith("audio/"):
-        problems.append(Problem(FEED_FILE, f"{label}: enclosure type is {kind!r}, expected audio/mpeg"))
+        problems.append(
+            Problem(FEED_FILE, f"{label}: enclosure type is {kind!r}, expected audio/mpeg")
+        )
     if not url:
         return None, problems
     audio, why = folder.find(url)
@@ -264,7 +273,11 @@ def _check_enclosure(item: ET.Element, label: str, folder: _Folder) -> tuple[Pat
 def _check_duration(item: ET.Element, label: str, actual_s: float) -> Iterator[Problem]:
     stated = _text(item, "itunes:duration")
     try:
-        seconds = float(stated) if re.fullmatch(r"\d+(\.\d+)?", stated) else parse_timestamp(stated) / 1000
+        seconds = (
+            float(stated)
+            if re.fullmatch(r"\d+(\.\d+)?", stated)
+            else parse_timestamp(stated) / 1000
+        )
     except ValueError:
         yield Problem(FEED_FILE, f"{label}: itunes:duration {stated!r} is not a duration")
         return
@@ -276,7 +289,7 @@ def _check_duration(item: ET.Element, label: str, actual_s: float) -> Iterator[P
 
 
 def _check_simple_chapters(item: ET.Element, label: str, duration_ms: int) -> Iterator[Problem]:
-    marks = item.findall(f"{_tag('psc:chapters')}/{_tag('psc:chapter')}")
+    marks = item.findall("psc:chapters/psc:chapter", NAMESPACES)
     starts = []
     for mark in marks:
         try:
@@ -291,7 +304,7 @@ def _check_simple_chapters(item: ET.Element, label: str, duration_ms: int) -> It
 def _check_chapters_json(
     item: ET.Element, label: str, folder: _Folder, duration_ms: int
 ) -> Iterator[Problem]:
-    link = item.find(_tag("podcast:chapters"))
+    link = item.find("podcast:chapters", NAMESPACES)
     if link is None:
         return
     path, why = folder.find(link.get("url", ""))
@@ -309,10 +322,10 @@ def _check_chapters_json(
 
 
 def _chapter_order(starts: list[int], duration_ms: int) -> Iterator[str]:
-    """What is wrong with chapter start times: they must start at 0, increase, and lie in the audio."""
+    """What is wrong with chapter starts: they must begin at 0, increase, and lie in the audio."""
     if starts and starts[0] != 0:
         yield f"start at {vtt_timestamp(starts[0])}, not at 0"
-    for number, (before, start) in enumerate(zip(starts, starts[1:]), start=2):
+    for number, (before, start) in enumerate(pairwise(starts), start=2):
         if start <= before:
             yield (
                 f"out of order: chapter {number} starts at {vtt_timestamp(start)}, "
@@ -326,7 +339,7 @@ def _chapter_order(starts: list[int], duration_ms: int) -> Iterator[str]:
 def _check_transcript(
     item: ET.Element, label: str, folder: _Folder, duration_ms: int
 ) -> Iterator[Problem]:
-    link = item.find(_tag("podcast:transcript"))
+    link = item.find("podcast:transcript", NAMESPACES)
     if link is None:
         return
     path, why = folder.find(link.get("url", ""))
@@ -343,8 +356,10 @@ def _check_transcript(
         if cue.end_ms < cue.start_ms:
             yield Problem(name, f"cue {number} ends before it starts")
         if cue.end_ms > duration_ms + DURATION_TOLERANCE_S * 1000:
-            yield Problem(name, f"cue {number} ends after the audio ends at {vtt_timestamp(duration_ms)}")
-    for number, (before, cue) in enumerate(zip(cues, cues[1:]), start=2):
+            yield Problem(
+                name, f"cue {number} ends after the audio ends at {vtt_timestamp(duration_ms)}"
+            )
+    for number, (before, cue) in enumerate(pairwise(cues), start=2):
         if cue.start_ms < before.start_ms:
             yield Problem(name, f"cue {number} starts before cue {number - 1}")
 
@@ -355,7 +370,7 @@ def _check_loudness(audio_files: Iterable[Path]) -> list[Problem]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         measured = list(pool.map(measure_loudness, paths))
     problems = []
-    for path, (lufs, peak) in zip(paths, measured):
+    for path, (lufs, peak) in zip(paths, measured, strict=True):
         if lufs is None:
             problems.append(Problem(path.name, "ffmpeg could not measure its loudness"))
             continue
@@ -363,18 +378,21 @@ def _check_loudness(audio_files: Iterable[Path]) -> list[Problem]:
             problems.append(
                 Problem(
                     path.name,
-                    f"integrated loudness is {lufs:.1f} LUFS, expected {TARGET_LUFS:.0f} ± {LUFS_TOLERANCE:.0f}",
+                    f"integrated loudness is {lufs:.1f} LUFS, "
+                    f"expected {TARGET_LUFS:.0f} ± {LUFS_TOLERANCE:.0f}",
                 )
             )
         if peak > MAX_TRUE_PEAK_DBTP:
             problems.append(
-                Problem(path.name, f"true peak is {peak:.1f} dBTP, above {MAX_TRUE_PEAK_DBTP:.0f} dBTP")
+                Problem(
+                    path.name, f"true peak is {peak:.1f} dBTP, above {MAX_TRUE_PEAK_DBTP:.0f} dBTP"
+                )
             )
     return problems
 
 
 def measure_loudness(path: Path) -> tuple[float | None, float]:
-    """(integrated LUFS, true peak dBTP) of an audio file; LUFS is None if ffmpeg cannot decode it."""
+    """(integrated LUFS, true peak dBTP) of an audio file; LUFS is None if ffmpeg cannot read it."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
         "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-",

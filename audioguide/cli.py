@@ -262,18 +262,22 @@ def say(text: str, engine: str, voice: str | None, speed: float, output: Path | 
     "output_dir", required=False, default=Path("output"),
     type=click.Path(file_okay=False, path_type=Path),
 )
-def check(output_dir: Path) -> None:
+@click.option("--no-loudness", is_flag=True, help="Skip measuring loudness (the slow part).")
+def check(output_dir: Path, no_loudness: bool) -> None:
     """Check a built guide the way a podcast directory would; list every problem.
+
+    Warnings (advice such as a missing owner e-mail) are printed but do not fail the check.
 
     Example: audioguide check output
     """
     from audioguide.check import check_output
 
-    problems = check_output(output_dir)
+    problems = check_output(output_dir, loudness=not no_loudness)
     for problem in problems:
-        click.echo(f"{problem.file}: {problem.message}")
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found in {output_dir}")
+        click.echo(str(problem))
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) found in {output_dir}")
     click.echo(f"{output_dir}: no problems found")
 
 

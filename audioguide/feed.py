@@ -1,4 +1,4 @@
-"""The podcast feed: RSS 2.0 with the `itunes:`, `podcast:` (Podcasting 2.0) and `psc:` chapter tags.
+"""The podcast feed: RSS 2.0 with `itunes:`, `podcast:` (Podcasting 2.0) and `psc:` chapter tags.
 
 Written with ElementTree so every title and text is escaped by an XML library, never by hand.
 Without a base URL every link is relative to the feed, so the output folder works as-is from any
@@ -12,7 +12,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
@@ -116,7 +116,8 @@ def render_feed(
     for episode in episodes:
         _item(channel, episode, guide, links, cover_file)
     ET.indent(rss)
-    return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+    document = ET.tostring(rss, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{document}\n'.encode()
 
 
 def _item(
@@ -133,16 +134,19 @@ def _item(
         # A new URL makes podcast apps download the audio again after an edit.
         audio_url += f"?v={episode.audio_sha256[:12]}"
     ET.SubElement(
-        item, "enclosure", {"url": audio_url, "length": str(episode.audio_bytes), "type": "audio/mpeg"}
+        item,
+        "enclosure",
+        {"url": audio_url, "length": str(episode.audio_bytes), "type": "audio/mpeg"},
     )
     _text(item, "guid", episode.guid).set("isPermaLink", "false")
     _text(item, "pubDate", _rfc822(_parse_rfc3339(episode.pub_date, episode.slug)))
     _text(item, _tag("itunes", "title"), episode.title)
     _text(item, _tag("itunes", "author"), episode.author or guide.author)
     _text(item, _tag("itunes", "duration"), str(round(episode.duration_ms / 1000)))
-    if episode.number is not None:
+    # Zero is how settings say "none": Apple numbers episodes and seasons from 1.
+    if episode.number:
         _text(item, _tag("itunes", "episode"), str(episode.number))
-    if episode.season is not None:
+    if episode.season:
         _text(item, _tag("itunes", "season"), str(episode.season))
     _text(item, _tag("itunes", "episodeType"), "full")
     ET.SubElement(item, _tag("itunes", "image"), {"href": links.url(cover_file)})
@@ -168,13 +172,14 @@ def _item(
         for mark in episode.chapters:
             attributes = {"start": vtt_timestamp(mark.start_ms), "title": _xml_chars(mark.title)}
             if mark.link:
-                attributes["href"] = mark.link
+                attributes["href"] = _xml_chars(mark.link)
             ET.SubElement(simple, _tag("psc", "chapter"), attributes)
 
 
 def _show_notes(episode: Episode) -> str:
-    """HTML show notes: the description, then the chapter list with start times."""
-    parts = [f"<p>{html.escape(episode.description or episode.title)}</p>"]
+    """HTML show notes: the description's paragraphs, then the chapter list with start times."""
+    paragraphs = re.split(r"\n\s*\n", (episode.description or episode.title).strip())
+    parts = [f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs]
     if episode.chapters:
         entries = []
         for mark in episode.chapters:
@@ -202,7 +207,7 @@ def _category(channel: ET.Element, category: str) -> None:
 
 
 class _Links:
-    """URLs of files in the output folder: absolute under the base URL, else relative to the feed."""
+    """URLs of files in the output folder: absolute under the base URL, else relative."""
 
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/") + "/" if base_url else ""
@@ -232,12 +237,14 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _rfc822(moment: datetime) -> str:
     """RFC 822 date as RSS wants it, in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _parse_rfc3339(stamp: str, slug: str) -> datetime:
     try:
         return datetime.fromisoformat(stamp)
     except ValueError:
-        raise BuildError(f"episode {slug}: pub_date {stamp!r} is not an RFC 3339 timestamp") from None
+        raise BuildError(
+            f"episode {slug}: pub_date {stamp!r} is not an RFC 3339 timestamp"
+        ) from None

@@ -6,6 +6,7 @@ measured while it streams past without ever being held whole in memory.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -86,8 +87,9 @@ def sample_peaks(samples: np.ndarray) -> np.ndarray:
     """For each sample, the largest magnitude of the 4x oversampled signal around it."""
     if not len(samples):
         return np.zeros(0)
-    upsampled = resample_poly(samples, OVERSAMPLING, 1)
-    return np.abs(upsampled).reshape(-1, OVERSAMPLING).max(axis=1)
+    magnitude = np.abs(resample_poly(samples, OVERSAMPLING, 1))
+    # Strided maxima are several times faster than max(axis=1) over rows of four.
+    return functools.reduce(np.maximum, (magnitude[k::OVERSAMPLING] for k in range(OVERSAMPLING)))
 
 
 def true_peak(samples: np.ndarray) -> float:

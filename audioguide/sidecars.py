@@ -1,4 +1,4 @@
-"""The files published beside each episode's MP3: Podcasting 2.0 chapters JSON and a WebVTT transcript.
+"""Files published beside each episode's MP3: Podcasting 2.0 chapters JSON, a WebVTT transcript.
 
 Each format has a writer and a reader; the readers serve round-trip tests and `audioguide check`,
 which verifies built output the way a podcast app would read it.
@@ -38,7 +38,9 @@ def chapters_json(episode: Episode, *, podcast_name: str = "") -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def read_chapters_json(data: bytes | str, *, origin: str = "chapters JSON") -> tuple[ChapterMark, ...]:
+def read_chapters_json(
+    data: bytes | str, *, origin: str = "chapters JSON"
+) -> tuple[ChapterMark, ...]:
     """Chapters read back from a JSON chapters file, in file order; ids are their 1-based positions.
 
     A chapter without `endTime` ends where the next one starts (the last one where it starts).

@@ -7,7 +7,7 @@ import io
 import json
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import feedparser
@@ -40,7 +40,7 @@ GUIDE = GuideSettings(
     category="Society & Culture > Places & Travel",
     owner_email="ada@example.org",
 )
-BUILD_DATE = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+BUILD_DATE = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 SHA = "0123456789abcdef" * 4
 
 
@@ -56,7 +56,9 @@ def episode(slug: str = "market-square", title: str = "The market square", **cha
         pub_date="2024-05-01T10:00:00+02:00",
         chapters=(
             ChapterMark("01-intro", "Introduction", 0, 61_500),
-            ChapterMark("02-fountain", "The fountain", 61_500, 3_723_250, "https://example.org/f#x"),
+            ChapterMark(
+                "02-fountain", "The fountain", 61_500, 3_723_250, "https://example.org/f#x"
+            ),
             ChapterMark("03-stalls", "Stalls", 3_723_250, 3_800_000),
         ),
         cues=(Cue(0, 1_200, "The market square."), Cue(1_500, 4_000, "Look left & up.")),
@@ -78,9 +80,9 @@ def podcast(feed: bytes, url: str = FEED_URL) -> dict:
 
 
 def test_channel_has_every_tag_apps_and_directories_read():
-    channel = parse(render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)).find(
-        "channel"
-    )
+    channel = parse(
+        render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    ).find("channel")
     expected_text = {
         "title": "Old Town walk",
         "link": "https://example.org/",
@@ -93,23 +95,31 @@ def test_channel_has_every_tag_apps_and_directories_read():
         "itunes:owner/itunes:email": "ada@example.org",
         "itunes:type": "episodic",
         "podcast:locked": "no",
-        "podcast:guid": str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "example.org/tour/feed.xml")),
+        "podcast:guid": str(
+            uuid.uuid5(
+                uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "example.org/tour/feed.xml"
+            )
+        ),
     }
     for path, text in expected_text.items():
         assert channel.findtext(path, namespaces=NAMESPACES) == text, path
     assert channel.findtext("generator").startswith("audioguide ")
-    assert channel.find("itunes:image", NAMESPACES).get("href") == "https://example.org/tour/cover.png"
+    assert (
+        channel.find("itunes:image", NAMESPACES).get("href") == "https://example.org/tour/cover.png"
+    )
     self_link = channel.find("atom:link", NAMESPACES)
     assert (self_link.get("rel"), self_link.get("href")) == ("self", FEED_URL)
     parent = channel.find("itunes:category", NAMESPACES)
     assert parent.get("text") == "Society & Culture"
-    assert [c.get("text") for c in parent.findall("itunes:category", NAMESPACES)] == ["Places & Travel"]
+    assert [c.get("text") for c in parent.findall("itunes:category", NAMESPACES)] == [
+        "Places & Travel"
+    ]
 
 
 def test_item_has_every_tag_apps_and_directories_read():
-    item = parse(render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)).find(
-        "channel/item"
-    )
+    item = parse(
+        render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    ).find("channel/item")
     expected_text = {
         "title": "The market square",
         "description": "Stalls & a fountain.",
@@ -124,7 +134,7 @@ def test_item_has_every_tag_apps_and_directories_read():
     for path, text in expected_text.items():
         assert item.findtext(path, namespaces=NAMESPACES) == text, path
     assert item.find("guid").get("isPermaLink") == "false"
-    assert parsedate_to_datetime(item.findtext("pubDate")) == datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+    assert parsedate_to_datetime(item.findtext("pubDate")) == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     assert item.find("enclosure").attrib == {
         "url": "https://example.org/tour/market-square.mp3?v=0123456789ab",
         "length": "123457",
@@ -152,17 +162,42 @@ def test_item_has_every_tag_apps_and_directories_read():
     assert "<li>0:00 Introduction</li>" in notes
     assert '<li>1:01 <a href="https://example.org/f#x">The fountain</a></li>' in notes
     assert "<li>1:02:03 Stalls</li>" in notes
-    assert "Stalls &amp; a fountain." in notes
+    assert notes.startswith("<p>Stalls &amp; a fountain.</p>\n<p>Chapters:</p>")
+
+
+def test_show_notes_keep_paragraphs_and_unset_numbers_are_left_out():
+    text = "First paragraph.\n\nSecond one."
+    feed = render_feed(
+        GUIDE,
+        [episode(description=text, number=0, season=None)],
+        cover_file="cover.png",
+        build_date=BUILD_DATE,
+    )
+    item = parse(feed).find("channel/item")
+    notes = item.findtext("content:encoded", namespaces=NAMESPACES)
+    assert notes.startswith("<p>First paragraph.</p>\n<p>Second one.</p>")
+    assert item.findtext("description") == text
+    assert item.find("itunes:episode", NAMESPACES) is None
+    assert item.find("itunes:season", NAMESPACES) is None
 
 
 def test_podcastparser_reads_episodes_enclosures_durations_and_chapters():
-    second = episode("river", "The river", number=4, season=None, audio_sha256="", duration_ms=2_499)
-    parsed = podcast(render_feed(GUIDE, [episode(), second], cover_file="cover.png", build_date=BUILD_DATE))
+    second = episode(
+        "river", "The river", number=4, season=None, audio_sha256="", duration_ms=2_499
+    )
+    parsed = podcast(
+        render_feed(GUIDE, [episode(), second], cover_file="cover.png", build_date=BUILD_DATE)
+    )
     assert parsed["title"] == "Old Town walk"
+    assert parsed["explicit"] is False
     assert parsed["cover_url"] == "https://example.org/tour/cover.png"
     first, river = parsed["episodes"]
     assert first["enclosures"] == [
-        {"url": "https://example.org/tour/market-square.mp3?v=0123456789ab", "file_size": 123457, "mime_type": "audio/mpeg"}
+        {
+            "url": "https://example.org/tour/market-square.mp3?v=0123456789ab",
+            "file_size": 123457,
+            "mime_type": "audio/mpeg",
+        }
     ]
     assert first["total_time"] == 754
     assert (first["number"], first["season"]) == (3, 2)
@@ -179,11 +214,12 @@ def test_podcastparser_reads_episodes_enclosures_durations_and_chapters():
 
 
 def test_feedparser_reads_the_feed_without_complaint():
-    parsed = feedparser.parse(render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE))
+    parsed = feedparser.parse(
+        render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    )
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20"
     assert parsed.feed.title == "Old Town walk"
-    assert parsed.feed.itunes_explicit is False
     entry = parsed.entries[0]
     assert entry.id == "urn:audioguide:market-square"
     assert entry.enclosures[0].href.endswith("market-square.mp3?v=0123456789ab")
@@ -192,13 +228,16 @@ def test_feedparser_reads_the_feed_without_complaint():
 
 def test_explicit_is_written_as_true():
     guide = dataclasses.replace(GUIDE, explicit=True)
-    channel = parse(render_feed(guide, [episode()], cover_file="cover.png", build_date=BUILD_DATE)).find("channel")
-    assert channel.findtext("itunes:explicit", namespaces=NAMESPACES) == "true"
+    feed = render_feed(guide, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    assert parse(feed).findtext("channel/itunes:explicit", namespaces=NAMESPACES) == "true"
+    assert podcast(feed)["explicit"] is True
 
 
 def test_without_base_url_links_are_relative_to_the_feed_folder():
     guide = dataclasses.replace(GUIDE, base_url="", link="")
-    feed = render_feed(guide, [episode(audio_sha256="")], cover_file="cover.jpg", build_date=BUILD_DATE)
+    feed = render_feed(
+        guide, [episode(audio_sha256="")], cover_file="cover.jpg", build_date=BUILD_DATE
+    )
     channel = parse(feed).find("channel")
     assert channel.find("podcast:guid", NAMESPACES) is None
     assert channel.findtext("link") == "index.html"
@@ -234,11 +273,17 @@ def test_titles_with_markup_or_emoji_survive_exactly(title):
     assert read.entries[0].title == title
     assert read.feed.author == title
     # The show notes are HTML, so the description is escaped once inside them.
-    assert parse(feed).findtext("channel/item/content:encoded", namespaces=NAMESPACES).startswith("<p>")
+    assert (
+        parse(feed)
+        .findtext("channel/item/content:encoded", namespaces=NAMESPACES)
+        .startswith("<p>")
+    )
 
 
 def test_characters_xml_cannot_carry_are_dropped_so_the_feed_still_parses():
-    feed = render_feed(GUIDE, [episode(title="Bell\x07 tower\x0c")], cover_file="cover.png", build_date=BUILD_DATE)
+    feed = render_feed(
+        GUIDE, [episode(title="Bell\x07 tower\x0c")], cover_file="cover.png", build_date=BUILD_DATE
+    )
     assert podcast(feed)["episodes"][0]["title"] == "Bell tower"
 
 
@@ -257,7 +302,9 @@ def test_feed_guid_follows_the_podcasting_2_recipe(url, guid):
 
 def test_a_bad_pub_date_is_a_build_error():
     with pytest.raises(BuildError, match="market-square.*yesterday"):
-        render_feed(GUIDE, [episode(pub_date="yesterday")], cover_file="cover.png", build_date=BUILD_DATE)
+        render_feed(
+            GUIDE, [episode(pub_date="yesterday")], cover_file="cover.png", build_date=BUILD_DATE
+        )
 
 
 def test_chapters_json_has_the_podcasting_2_shape():
@@ -280,11 +327,19 @@ titles = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 def chapter_lists(draw) -> tuple[ChapterMark, ...]:
     bounds = sorted(draw(st.sets(st.integers(0, 10 * 3600 * 1000), min_size=1, max_size=12)))
     names = draw(st.lists(titles, min_size=len(bounds), max_size=len(bounds)))
-    links = draw(st.lists(st.none() | st.just("https://example.org/a?b=1&c=<2>"), min_size=len(bounds), max_size=len(bounds)))
+    links = draw(
+        st.lists(
+            st.none() | st.just("https://example.org/a?b=1&c=<2>"),
+            min_size=len(bounds),
+            max_size=len(bounds),
+        )
+    )
     ends = bounds[1:] + [bounds[-1] + 1000]
     return tuple(
         ChapterMark(str(n), name, start, end, link)
-        for n, (name, start, end, link) in enumerate(zip(names, bounds, ends, links), start=1)
+        for n, (name, start, end, link) in enumerate(
+            zip(names, bounds, ends, links, strict=True), start=1
+        )
     )
 
 
@@ -296,7 +351,13 @@ def test_chapters_json_round_trips(chapters):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"{}", b'{"chapters": 3}', b'{"chapters": [{"title": "x"}]}', b'{"chapters": [{"startTime": "0"}]}'],
+    [
+        b"",
+        b"{}",
+        b'{"chapters": 3}',
+        b'{"chapters": [{"title": "x"}]}',
+        b'{"chapters": [{"startTime": "0"}]}',
+    ],
 )
 def test_malformed_chapters_json_is_refused(data):
     with pytest.raises(BuildError, match="^x.json: not a valid chapters file"):
@@ -332,7 +393,9 @@ def test_read_webvtt_skips_identifiers_notes_and_tags():
     assert read_webvtt(text) == (Cue(62_500, 63_000, "Hello & bye"),)
 
 
-@pytest.mark.parametrize("text", ["", "00:00.000 --> 00:01.000\nno header", "WEBVTT\n\n00:00 --> soon\nx"])
+@pytest.mark.parametrize(
+    "text", ["", "00:00.000 --> 00:01.000\nno header", "WEBVTT\n\n00:00 --> soon\nx"]
+)
 def test_malformed_webvtt_is_refused(text):
     with pytest.raises(BuildError, match="^t.vtt: "):
         read_webvtt(text, origin="t.vtt")

@@ -1,0 +1,119 @@
+"""The phone player page (`index.html`): episodes, chapters to tap, a following transcript.
+
+One self-contained static file: the template, its CSS and script are inlined and the episodes'
+chapters and transcripts embedded as JSON, so the page needs no build step, makes no network
+requests beyond the guide's own files, and works from any static host or straight from disk.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from audioguide.model import Episode
+
+AUDIO_VERSION_CHARS = 12
+"""How much of the audio's SHA-256 goes into its URL (`?v=`), as in the feed's enclosures."""
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+_PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
+
+# Characters that could end the <script> block or confuse an HTML parser inside it; JSON allows
+# them escaped, and U+2028/2029 are escaped for older JavaScript engines.
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def audio_url(episode: Episode) -> str:
+    """The episode's audio URL relative to the page, versioned by its hash when known."""
+    url = quote(episode.audio_file)
+    if episode.audio_sha256:
+        url += f"?v={episode.audio_sha256[:AUDIO_VERSION_CHARS]}"
+    return url
+
+
+def script_json(value: object) -> str:
+    """`value` as JSON that is safe to place inside a `<script>` element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m.group(0)], text)
+
+
+def _template(name: str) -> str:
+    return resources.files("audioguide").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _clock(duration_ms: int) -> str:
+    minutes = round(duration_ms / 60000)
+    if minutes < 1:
+        return f"{max(1, round(duration_ms / 1000))} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _episode_item(episode: Episode) -> str:
+    e = html.escape
+    count = len(episode.chapters)
+    meta = f"{_clock(episode.duration_ms)} · {count} chapter{'' if count == 1 else 's'}"
+    return (
+        f'      <li data-slug="{e(episode.slug)}">'
+        f'<button type="button" class="episode" data-slug="{e(episode.slug)}">'
+        f'<span class="episode-title">{e(episode.title)}</span>'
+        f'<span class="episode-meta">{e(meta)}<span class="episode-progress"></span></span></button>'
+        f'<a class="download" href="{e(audio_url(episode))}" download '
+        f'aria-label="Download {e(episode.title)} (MP3)">MP3</a></li>'
+    )
+
+
+def _episode_data(episode: Episode) -> dict:
+    return {
+        "slug": episode.slug,
+        "title": episode.title,
+        "src": audio_url(episode),
+        "duration_ms": episode.duration_ms,
+        "chapters": [
+            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in episode.chapters
+        ],
+        # Cues as [start, end, text] triples: transcripts are the bulk of the page.
+        "cues": [[c.start_ms, c.end_ms, c.text] for c in episode.cues],
+    }
+
+
+def render_player(
+    title: str,
+    description: str,
+    cover_file: str,
+    feed_file: str,
+    episodes: Sequence[Episode],
+    language: str = "en",
+) -> str:
+    """The complete `index.html` for a guide; file names are relative to the output folder."""
+    e = html.escape
+    cover_type = IMAGE_TYPES.get(PurePosixPath(cover_file).suffix.lower(), "image/png")
+    cover_url = quote(cover_file)
+    data = {
+        "title": title,
+        "feed": quote(feed_file),
+        "cover": cover_url if cover_file else "",
+        "cover_type": cover_type,
+        "episodes": [_episode_data(episode) for episode in episodes],
+    }
+    items = "\n".join(_episode_item(episode) for episode in episodes)
+    values = {
+        "language": e(language),
+        "title": e(title),
+        "description": e(description),
+        "feed": e(quote(feed_file)),
+        "icon": f'<link rel="icon" href="{e(cover_url)}">' if cover_file else "",
+        "cover": f'<img class="cover" src="{e(cover_url)}" alt="" width="88" height="88">' if cover_file else "",
+        "episodes": items or '      <li class="empty">No episodes yet.</li>',
+        "css": _template("player.css"),
+        "js": _template("player.js"),
+        "data": script_json(data),
+    }
+    # One pass, so text substituted in (a title containing "{{ css }}") is never expanded again.
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _template("player.html"))

@@ -1,0 +1,51 @@
+"""A real uvicorn server on loopback in a background thread, and small real media, for serve tests."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+
+from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.serve import bind
+
+
+@contextlib.contextmanager
+def running_server(app) -> Iterator[str]:
+    """Run `app` on a free port of 127.0.0.1; yields its base URL (no trailing slash)."""
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def sine_mp3(path: Path, frequencies: list[int], seconds_each: float) -> Path:
+    """An MP3 of consecutive sine tones, one per frequency, made by ffmpeg."""
+    sources = "".join(
+        f"sine=frequency={f}:duration={seconds_each}:sample_rate=22050[s{i}];" for i, f in enumerate(frequencies)
+    )
+    joined = "".join(f"[s{i}]" for i in range(len(frequencies)))
+    graph = f"{sources}{joined}concat=n={len(frequencies)}:v=0:a=1[out]"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-filter_complex", graph, "-map", "[out]",
+         "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
+        check=True, capture_output=True,
+    )
+    return path
