@@ -143,7 +143,7 @@ def _title_from_name(stem: str) -> str:
     return words[:1].upper() + words[1:] if words else "Untitled"
 
 
-def slugify(text: str, default: str = "section", max_length: int = 60) -> str:
+def slugify(text: str, default: str = "section", max_length: int = 72) -> str:
     """ASCII, lower-case, hyphenated: "Peau & Soins, été" -> "peau-soins-ete"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
@@ -309,6 +309,6 @@ def _display_heading(line: str) -> str:
         words = text.split()
         text = " ".join(
             word.lower() if i and word.lower() in _SMALL_WORDS
-            else word if len(word) <= 3 else word.capitalize()
+            else word if len(word) <= 3 and i else word.capitalize()
             for i, word in enumerate(words))
     return text

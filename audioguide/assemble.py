@@ -1,4 +1,4 @@
-"""Joining an episode's rendered speech into one mastered MP3, measuring chapters and cues as it goes.
+"""Joining an episode's rendered speech into one mastered MP3, measuring chapters and cues.
 
 Every time comes from sample counts, never from the MP3 (whose encoder padding adds ~50 ms).
 Layout: a short lead-in, then each utterance with its leading and trailing near-silence trimmed,
@@ -153,7 +153,7 @@ def _trim(pcm: np.ndarray, rate: int) -> np.ndarray:
 def _blocks(
     spans: list[_Span], gain: float, ceiling: float | None, rate: int
 ) -> Iterator[np.ndarray]:
-    """The episode as float blocks in [-1, 1]: gained (and limited, given a ceiling) speech, silence."""
+    """The episode as float blocks in [-1, 1]: speech (gained, limited under a ceiling), silence."""
     silence = np.zeros(SILENCE_BLOCK)
     for span in spans:
         if len(span.speech):

@@ -23,3 +23,7 @@ class AudioError(AudioguideError):
 
 class BuildError(AudioguideError):
     """A build cannot proceed: output folder locked, too many chapters, bad settings."""
+
+
+class ServeError(AudioguideError, OSError):
+    """The server cannot start: missing folder, port taken, address unusable."""

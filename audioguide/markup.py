@@ -59,6 +59,7 @@ _REF_DEF = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*\S+.*$")
 _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:")
 _IMAGE = r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"
 _BADGES = re.compile(rf"^(?:\s*(?:\[\s*{_IMAGE}\s*\](?:\([^)]*\)|\[[^\]]*\])|{_IMAGE}|<img[^>]*>)\s*)+$")
+_ESCAPED = 0xE000
 _FRONT_KEYS = {"title": "title", "author": "author", "lang": "language", "language": "language",
                "link": "link", "url": "link", "canonical_url": "link"}
 
@@ -69,7 +70,8 @@ def inline_markdown(text: str) -> str:
     out = []
     # re.split with two groups yields [text, ticks, code, text, ticks, code, ..., text].
     for index in range(0, len(pieces), 3):
-        part = pieces[index]
+        # Escaped characters are hidden from the markup rules, then given back as themselves.
+        part = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>~])", lambda m: chr(_ESCAPED + ord(m.group(1))), pieces[index])
         part = re.sub(r"!\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])", r"\1", part)
         part = re.sub(r"\[\^[^\]]*\]", "", part)
         part = re.sub(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])", r"\1", part)
@@ -78,8 +80,7 @@ def inline_markdown(text: str) -> str:
         part = re.sub(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1", r"\2", part)
         part = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", part)
         part = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", part)
-        part = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>~])", r"\1", part)
-        out.append(html.unescape(part))
+        out.append(re.sub("[\ue000-\ue0ff]", lambda m: chr(ord(m.group(0)) - _ESCAPED), html.unescape(part)))
         if index + 2 < len(pieces):
             out.append(pieces[index + 2].strip())
     return re.sub(r"\s+", " ", "".join(out)).strip()
@@ -258,9 +259,7 @@ class _PageReader(HTMLParser):
         if tag in _BLOCKS:
             self.flush()
         if tag in _VOID:
-            if tag == "img" and not self.skipping and "figure" in [t for t, _ in self.stack] and a.get("alt"):
-                self.text.append(f" {a['alt']} ")
-            return
+            return  # images are skipped: a figure speaks through its caption
         skip = (tag in _SKIP_TAGS or a.get("role") in _SKIP_ROLES or "hidden" in a
                 or a.get("aria-hidden") == "true"
                 or bool(_SKIP_NAMES.search(a.get("class", "") + " " + a.get("id", ""))))

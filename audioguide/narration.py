@@ -69,7 +69,7 @@ def _spoken_blocks(block: str, lang: Lang) -> list[str]:
     if lines[0].startswith("```"):
         return [lang.code_notice]
     if all(line.startswith(("- ", "* ")) for line in lines):
-        items = [_sentence(clean_inline(line[2:], lang)) for line in lines]
+        items = [_sentence(_capitalised(clean_inline(line[2:], lang))) for line in lines]
         return [" ".join(item for item in items if item)]
     if all(line.startswith("|") for line in lines):
         return [" ".join(_table_sentences(lines, lang))]
@@ -94,6 +94,10 @@ def _table_sentences(lines: list[str], lang: Lang) -> list[str]:
         if pairs:
             sentences.append(_sentence("; ".join(pairs)))
     return sentences
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _sentence(text: str) -> str:
@@ -270,6 +274,7 @@ class SplitReport:
     """Files edited by hand that differ from a fresh split and were left alone."""
     removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    """Conflicts and files created; the article's own notes stay in `Article.notes`."""
 
 
 def _sha(data: bytes) -> str:
@@ -298,7 +303,7 @@ def write_scripts(article: Article, scripts_dir: Path, *, force: bool = False, s
     wanted[EPISODE_FILE] = settings_to_toml(episode)
     hashes: dict[str, str] = {}
     done: dict[str, list[str]] = {"written": [], "unchanged": [], "kept": [], "removed": []}
-    notes = list(article.notes)
+    notes: list[str] = []
     for name, content in wanted.items():
         path, new_hash = folder / name, _sha(content.encode("utf-8"))
         current = _sha(path.read_bytes()) if path.is_file() else None

@@ -107,8 +107,11 @@ LANGS: dict[str, Lang] = {
             "Prof.": "Professor",
             "Fig.": "Figure",
             "No.": "number",
-            "a.m.": "a m",
-            "p.m.": "p m",
+            "Capt.": "Captain",
+            "Jr.": "Junior",
+            "Sr.": "Senior",
+            "Inc.": "Incorporated.",
+            "Ltd.": "Limited.",
         },
         years=True,
     ),
@@ -172,6 +175,24 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '
 _KEEP_SYMBOLS = set("°©®™€£$¥%&")
 
 
+_PATH = re.compile(r"(?<![\w/])(?:~/|\.{1,2}/|/(?=\w))[\w.~/-]*|\b\w[\w.-]*/(?:[\w.-]+/?)*(?![\w/])")
+_FILE = re.compile(r"\b([A-Za-z][\w-]*)\.(pdf|txt|md|html?|py|js|json|toml|ya?ml|csv|mp3|mp4|png|jpe?g|gif|"
+                   r"svg|zip|gz|exe|sh|com|org|net|io|dev|edu|gov|fr|de|uk)\b(?!\.\w)")
+
+
+def _spoken_path(path: str, lang: Lang) -> str:
+    """ "~/.cache/app" -> "home slash dot cache slash app"; "tracks/" -> "tracks"; "and/or" stays."""
+    stop = re.search(r"[.,;:]*$", path).group(0)  # type: ignore[union-attr]
+    path = path[: len(path) - len(stop)]
+    if not re.search(r"[^\W\d_]", path):
+        return path + stop
+    if re.fullmatch(r"[^\W\d_]+/[^\W\d_]+", path):
+        return path.replace("/", " ") + stop
+    parts = path.rstrip("/").replace("~", "home/", 1).split("/")
+    return " slash ".join(f"{lang.dot} {p[1:]}" if p.startswith(".") and len(p) > 1 else p
+                          for p in parts if p).strip() + stop
+
+
 def spoken_domain(host: str, lang: Lang) -> str:
     """ "www.example.com/path" -> "example dot com"."""
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", host).split("/")[0].split("?")[0].split(":")[0]
@@ -202,6 +223,8 @@ def clean_inline(text: str, lang: Lang) -> str:
     text = _URL.sub(lambda m: lang.link.format(spoken_domain(m.group(0), lang)), text)
     text = _EMAIL.sub(lambda m: f"{m.group(1).replace('.', f' {lang.dot} ')} {lang.at} "
                       f"{spoken_domain(m.group(2), lang)}", text)
+    text = _PATH.sub(lambda m: _spoken_path(m.group(0), lang), text)
+    text = _FILE.sub(rf"\1 {lang.dot} \2", text)
     text = re.sub(r"(\*\*|__|~~|\*|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
     text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
     text = re.sub(r"(?<=\w)_(?=\w)", " ", text)  # snake_case identifiers read as words
@@ -209,6 +232,7 @@ def clean_inline(text: str, lang: Lang) -> str:
     text = re.sub(r"[*`~^]+", "", text)
     text = re.sub(r"#(?=\d)", "number " if lang.code == "en" else "", text)
     text = text.replace("#", "")
+    text = re.sub(r"«\s*", '"', re.sub(r"\s*»", '"', text))
     text = text.translate(_QUOTES)
     text = re.sub(r"\s+[—–]\s+|(?<!\d)—|—(?!\d)", ", ", text)
     text = re.sub(r"\s+&\s+", f" {lang.and_word} ", text)
@@ -306,10 +330,12 @@ def _times(text: str, lang: Lang) -> str:
             spoken += f" oh {words(minutes, lang)}" if minutes < 10 else f" {words(minutes, lang)}"
         return spoken + (" " + " ".join(suffix.replace(".", "")) if suffix else "")
 
-    text = re.sub(r"\b([01]?\d|2[0-3]):([0-5]\d)(?:\s?([ap]\.?m\.?)(?!\w))?", say, text)
+    # "p.m." keeps its last stop where it ends a sentence.
+    meridiem = r"([ap]\.?m(?:\.(?!\s+[A-Z]|\s*$))?)(?!\w)"
+    text = re.sub(rf"\b([01]?\d|2[0-3]):([0-5]\d)(?!\d)(?:\s?{meridiem})?", say, text)
     if lang.code == "en":
-        text = re.sub(r"\b(1[0-2]|[1-9])\s?([ap])\.?m\.?(?!\w)",
-                      lambda m: f"{words(m.group(1), lang)} {m.group(2)} m", text)
+        text = re.sub(rf"\b(1[0-2]|[1-9])\s?{meridiem}",
+                      lambda m: f"{words(m.group(1), lang)} {m.group(2)[0]} m", text)
     return text
 
 

@@ -109,7 +109,9 @@ def render_player(
         "description": e(description),
         "feed": e(quote(feed_file)),
         "icon": f'<link rel="icon" href="{e(cover_url)}">' if cover_file else "",
-        "cover": f'<img class="cover" src="{e(cover_url)}" alt="" width="88" height="88">' if cover_file else "",
+        "cover": f'<img class="cover" src="{e(cover_url)}" alt="" width="88" height="88">'
+        if cover_file
+        else "",
         "episodes": items or '      <li class="empty">No episodes yet.</li>',
         "css": _template("player.css"),
         "js": _template("player.js"),

@@ -3,6 +3,10 @@
 Podcast apps and `<audio>` elements seek with byte ranges and revalidate with ETags, so the server
 answers both; it serves nothing outside the folder, and no directory listings. On the local network
 it rewrites the feed on the fly so that its links point at the address the phone can reach.
+
+Byte ranges are Starlette's FileResponse's: one range gets 206 with Content-Range; several get one
+206 multipart/byteranges answer (416 if any of them starts past the end); a malformed Range header
+or another unit is ignored (200, whole file), as RFC 9110 allows.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from starlette.datastructures import Headers
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from audioguide.errors import AudioguideError
+from audioguide.errors import ServeError
 
 FEED_FILE = "feed.xml"
 INDEX_FILE = "index.html"
@@ -65,10 +69,6 @@ _RANGE_SPEC = re.compile(r"(\d*)-(\d*)")
 # Link-bearing places in an RSS feed: url="..."/href="..." attributes, and <url>/<link> text.
 _LINK_ATTRIBUTE = re.compile(r"""\b(url|href)=(["'])(.*?)\2""")
 _LINK_ELEMENT = re.compile(r"<(url|link)>([^<]*)</\1>")
-
-
-class ServeError(AudioguideError, OSError):
-    """The server cannot start: missing folder, port taken, address unusable."""
 
 
 def media_type(path: Path) -> str:
@@ -312,22 +312,32 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
+    echo: Callable[[str], None] | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve `output_dir` until Ctrl-C; `on_ready` gets the public URL once the server listens."""
+    """Serve `output_dir` until Ctrl-C. Once listening, `echo` gets the messages for the user
+    (addresses, QR code; see `banner`) and `on_ready` the public URL."""
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise ServeError(f"no output folder at {output_dir}: run `audioguide build` first")
     sock = bind(host, port)
     url = public_url_for(host, sock.getsockname()[1])
+
+    def started() -> None:
+        if echo:
+            echo(banner(output_dir, url))
+        if on_ready:
+            on_ready(url)
+
     config = uvicorn.Config(
         make_app(output_dir, public_url=url), log_level="warning", access_log=False, lifespan="off"
     )
-    server = _Server(config, on_started=lambda: on_ready(url) if on_ready else None)
     try:
-        server.run(sockets=[sock])
+        _Server(config, on_started=started).run(sockets=[sock])
     except KeyboardInterrupt:
         # uvicorn shuts down gracefully on SIGINT, then re-raises it: that is the normal way out.
         pass
     finally:
         sock.close()
+    if echo:
+        echo("Stopped.")

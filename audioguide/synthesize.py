@@ -28,13 +28,14 @@ def render(
     jobs: int = 1,
     on_progress: Progress | None = None,
 ) -> RenderedScript:
-    """Speech for every utterance of `script`; `on_progress(n)` hears of n utterances done at a time.
+    """Speech for every utterance of `script` (its `spoken_text`, lexicon applied); `on_progress(n)`
+    hears of n utterances done at a time.
 
     `spoken` counts utterances whose speech was made in this run, `cached` those found in the
     cache; together they are all the utterances.
     """
     identity = engines.identify(spec)
-    texts = [u.text for chapter in script.chapters for u in chapter.utterances]
+    texts = [u.spoken_text for chapter in script.chapters for u in chapter.utterances]
     key_of = {text: cache.key(identity, text) for text in texts}
     uses: dict[str, int] = {}
     for text in texts:
@@ -57,7 +58,7 @@ def render(
             on_progress(uses[text])
 
     chapters = tuple(
-        RenderedChapter(chapter, tuple(speech[u.text] for u in chapter.utterances)) for chapter in script.chapters
+        RenderedChapter(chapter, tuple(speech[u.spoken_text] for u in chapter.utterances)) for chapter in script.chapters
     )
     return RenderedScript(script, chapters, spoken=len(texts) - cached, cached=cached)
 

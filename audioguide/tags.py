@@ -103,17 +103,25 @@ def write_tags(
         tag.add(USLT(encoding=Encoding.UTF16, lang=language, desc="", text=transcript))
     if cover:
         tag.add(
-            APIC(encoding=Encoding.UTF16, mime=cover_mime, type=PictureType.COVER_FRONT,
-                 desc="Cover", data=cover)  # fmt: skip
+            APIC(
+                encoding=Encoding.UTF16,
+                mime=cover_mime,
+                type=PictureType.COVER_FRONT,
+                desc="Cover",
+                data=cover,
+            )
         )
     element_ids = [f"chp{index:03d}" for index in range(len(chapters))]
     for element_id, chapter in zip(element_ids, chapters):
         tag.add(_chap(element_id, chapter))
     if chapters:
         tag.add(
-            CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                 child_element_ids=element_ids,
-                 sub_frames=[TIT2(encoding=Encoding.UTF16, text="Chapters")])  # fmt: skip
+            CTOC(
+                element_id=TOC_ID,
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=element_ids,
+                sub_frames=[TIT2(encoding=Encoding.UTF16, text="Chapters")],
+            )
         )
     tag.update_to_v23()
     try:
@@ -127,9 +135,13 @@ def _chap(element_id: str, chapter: ChapterMark) -> CHAP:
     if chapter.link:
         sub_frames.append(WXXX(encoding=Encoding.LATIN1, desc="", url=chapter.link))
     return CHAP(
-        element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
-        start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub_frames,
-    )  # fmt: skip
+        element_id=element_id,
+        start_time=chapter.start_ms,
+        end_time=chapter.end_ms,
+        start_offset=0xFFFFFFFF,
+        end_offset=0xFFFFFFFF,
+        sub_frames=sub_frames,
+    )
 
 
 def _iso_639_2(bcp47: str) -> str:

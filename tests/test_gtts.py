@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from audioguide import engines
@@ -135,16 +136,20 @@ def test_speech_is_google_mp3_decoded_to_pcm(google: FakeGoogle) -> None:
     speech = engines.get_engine(google.spec()).synthesize("Hello from the test.")
     assert speech.sample_rate == 24000
     assert abs(speech.num_samples / 24000 - TONE_S) < 0.05
-    assert [words(r[0]) + r[1:] for r in google.requests] == [[words("Hello from the test."), "en", None, "null"]]
+    samples = np.frombuffer(speech.pcm, dtype="<i2").astype(np.float64)
+    loudest_hz = np.argmax(np.abs(np.fft.rfft(samples))) * 24000 / len(samples)
+    assert abs(loudest_hz - 440) < 5, "the tone Google sent, not silence or noise"
+    assert [[words(r[0]), *r[1:]] for r in google.requests] == [[words("Hello from the test."), "en", None, "null"]]
 
 
 def test_options_reach_google(google: FakeGoogle) -> None:
     engines.get_engine(google.spec("fr", slow="yes")).synthesize("Bonjour.")
-    assert [words(r[0]) + r[1:] for r in google.requests] == [[["Bonjour"], "fr", True, "null"]]
+    assert [[words(r[0]), *r[1:]] for r in google.requests] == [[["Bonjour"], "fr", True, "null"]]
 
 
 def test_long_text_is_sent_in_parts_and_joined(google: FakeGoogle) -> None:
-    text = "This sentence is long enough, with its many words and clauses, that gTTS must send it to Google in two parts."
+    text = "This sentence is long enough, with its many words and clauses, that gTTS sends it to Google in parts."
+    assert len(text) > 100, "gTTS sends at most 100 characters a request"
     speech = engines.get_engine(google.spec()).synthesize(text)
     parts = len(google.requests)
     assert parts >= 2 and sum((words(r[0]) for r in google.requests), []) == words(text)

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 GUIDE_TITLE = "Old Town <Walk> & “Tales” 🏰"
 CHAPTER_TITLES = ["Welcome", "The <market> square", "Bridges & towers", "Goodbye"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing (pip install playwright)")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
 
@@ -55,7 +55,7 @@ def _episodes():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):
-    """An output folder with two episodes of sine tones, served on loopback; yields (url, episodes)."""
+    """Two episodes of sine tones in an output folder served on loopback; yields (url, episodes, folder)."""
     out = tmp_path_factory.mktemp("player")
     episodes = _episodes()
     sine_mp3(out / "old-town.mp3", [330, 440, 550, 660], 5.0)
@@ -68,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
                          "cover.png", "feed.xml", episodes)
     (out / "index.html").write_text(page, encoding="utf-8")
     with running_server(make_app(out)) as url:
-        yield url, episodes
+        yield url, episodes, out
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, site):
-    url, _ = site
+    url = site[0]
     context = browser.new_context(viewport={"width": 360, "height": 740})
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.errors = []
     page.foreign_requests = []
@@ -102,7 +103,7 @@ def audio_time(page) -> float:
 
 
 def test_lists_episodes_and_chapters_with_text_escaped(page, site):
-    _, episodes = site
+    episodes = site[1]
     assert page.locator("h1").inner_text() == GUIDE_TITLE
     assert page.locator("#episodes li .episode-title").all_inner_texts() == [e.title for e in episodes]
     buttons = page.locator("#chapters button[data-start]")
@@ -116,7 +117,7 @@ def test_lists_episodes_and_chapters_with_text_escaped(page, site):
 
 
 def test_tapping_a_chapter_seeks_and_follows_it(page, site):
-    _, episodes = site
+    episodes = site[1]
     chapter = episodes[0].chapters[2]
     page.locator("#chapters button").nth(2).click()
     page.wait_for_function(
@@ -134,7 +135,26 @@ def test_tapping_a_chapter_seeks_and_follows_it(page, site):
         "(navigator.mediaSession.metadata)"
     )
     assert metadata == {"title": episodes[0].title, "artist": chapter.title, "album": GUIDE_TITLE, "art": 1}
+    page.locator("#next-chapter").click()
+    page.wait_for_function(
+        f"(a => !a.seeking && Math.abs(a.currentTime - {episodes[0].chapters[3].start_ms / 1000}) < 0.5)"
+        "(document.getElementById('player'))"
+    )
     assert page.errors == []
+
+
+def test_page_works_straight_from_disk(browser, site):
+    episodes, folder = site[1], site[2]
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((folder / "index.html").as_uri())
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    assert page.locator("#chapters button").count() == len(episodes[0].chapters)
+    assert abs(page.evaluate("document.getElementById('player').duration") - 20) < 0.5
+    assert errors == []
+    context.close()
 
 
 def test_speed_and_position_survive_a_reload(page):
@@ -157,16 +177,17 @@ def test_speed_and_position_survive_a_reload(page):
 
 
 def test_switching_episodes_loads_its_audio_and_chapters(page, site):
-    _, episodes = site
+    episodes = site[1]
     page.locator("#episodes .episode").nth(1).click()
     page.wait_for_function("document.getElementById('player').src.includes('harbour.mp3')")
     assert page.locator("#chapters .chapter-title").all_inner_texts() == ["Boats", "Fish market"]
-    assert page.locator("#episodes .episode[aria-current='true'] .episode-title").inner_text() == episodes[1].title
+    selected = page.locator("#episodes .episode[aria-current='true'] .episode-title")
+    assert selected.inner_text() == episodes[1].title
     assert page.locator("#now-episode").inner_text() == episodes[1].title
 
 
 def test_screenshots_at_phone_width(browser, site):
-    url, _ = site
+    url = site[0]
     ARTIFACTS.mkdir(exist_ok=True)
     for scheme, name in (("light", "player-360.png"), ("dark", "player-360-dark.png")):
         context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme=scheme)

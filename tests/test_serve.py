@@ -175,7 +175,8 @@ def test_not_modified_by_etag_and_by_date(server, path):
     response, _ = request(server, "GET", path, {"If-Modified-Since": modified})
     assert response.status == 304
     long_ago = formatdate(0, usegmt=True)
-    for headers in ({"If-None-Match": '"stale"'}, {"If-Modified-Since": long_ago}, {"If-Modified-Since": "junk"}):
+    stale = ({"If-None-Match": '"stale"'}, {"If-Modified-Since": long_ago}, {"If-Modified-Since": "junk"})
+    for headers in stale:
         response, _ = request(server, "GET", path, headers)
         assert response.status == 200
     # If-None-Match wins over If-Modified-Since when both are sent.
@@ -314,7 +315,8 @@ def test_serve_refuses_a_missing_folder_and_a_taken_port(tmp_path, output):
 def test_serve_runs_until_ctrl_c_and_stops_cleanly(output):
     code = (
         "import sys; from audioguide.serve import serve; "
-        "serve(sys.argv[1], '127.0.0.1', 0, on_ready=lambda url: print(url, flush=True)); print('stopped')"
+        "serve(sys.argv[1], '127.0.0.1', 0, echo=lambda text: print(text, file=sys.stderr), "
+        "on_ready=lambda url: print(url, flush=True)); print('returned')"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -328,4 +330,5 @@ def test_serve_runs_until_ctrl_c_and_stops_cleanly(output):
     finally:
         process.kill()
     assert process.returncode == 0, err
-    assert out == "stopped\n" and "Traceback" not in err
+    assert out == "returned\n" and "Traceback" not in err
+    assert err.startswith(f"Serving {output} at {url}\n") and err.endswith("Press Ctrl-C to stop.\nStopped.\n")

@@ -7,6 +7,7 @@ module (or object) with the `EngineProvider` attributes. Voices are loaded once 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.metadata
 import threading
@@ -27,6 +28,7 @@ __all__ = [
     "EngineProvider",
     "VoiceInfo",
     "check_engine",
+    "engine_identity",
     "engine_names",
     "get_engine",
     "identify",
@@ -77,6 +79,11 @@ def identify(spec: EngineSpec) -> EngineIdentity:
 def check_engine(spec: EngineSpec) -> None:
     """Raise EngineError now if `spec` names an engine, voice or option that cannot work here."""
     identify(spec)
+
+
+def engine_identity(spec: EngineSpec) -> dict[str, object]:
+    """`identify(spec)` as plain values, for build manifests that must notice a change of sound."""
+    return dataclasses.asdict(identify(spec))
 
 
 def get_engine(spec: EngineSpec) -> Engine:

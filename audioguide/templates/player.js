@@ -77,11 +77,12 @@
       button.type = "button";
       button.dataset.start = String(chapter.start_ms / 1000);
       button.dataset.index = String(index);
-      button.setAttribute("aria-label", "Chapter " + (index + 1) + ": " + chapter.title + ", at " + clock(chapter.start_ms / 1000));
+      var at = clock(chapter.start_ms / 1000);
+      button.setAttribute("aria-label", "Chapter " + (index + 1) + ": " + chapter.title + ", at " + at);
       button.append(
         element("span", "chapter-number", String(index + 1)),
         element("span", "chapter-title", chapter.title),
-        element("span", "chapter-time", clock(chapter.start_ms / 1000))
+        element("span", "chapter-time", at)
       );
       button.addEventListener("click", function () {
         seek(chapter.start_ms / 1000);
@@ -176,6 +177,12 @@
     follow();
   }
 
+  function showPlaying() {
+    var button = $("play");
+    button.classList.toggle("playing", !audio.paused);
+    button.setAttribute("aria-label", audio.paused ? "Play" : "Pause");
+  }
+
   function play() {
     var started = audio.play();
     if (started && started.catch) started.catch(function () { /* needs a user gesture first */ });
@@ -229,7 +236,7 @@
     var chapter = chapterIndex >= 0 ? episode.chapters[chapterIndex].title : "";
     var artwork = [];
     if (data.cover) {
-      artwork.push({ src: new URL(data.cover, document.baseURI).href, sizes: "1400x1400", type: data.cover_type });
+      artwork.push({ src: new URL(data.cover, document.baseURI).href, type: data.cover_type });
     }
     navigator.mediaSession.metadata = new MediaMetadata({
       title: episode.title,
@@ -263,7 +270,9 @@
       nexttrack: function () { jumpChapter(1); }
     };
     Object.keys(handlers).forEach(function (action) {
-      try { navigator.mediaSession.setActionHandler(action, handlers[action]); } catch (e) { /* unsupported action */ }
+      try {
+        navigator.mediaSession.setActionHandler(action, handlers[action]);
+      } catch (e) { /* an action this browser does not know */ }
     });
   }
 
@@ -289,8 +298,8 @@
     audio.addEventListener("ratechange", updatePositionState);
     audio.addEventListener("pause", function () { savePosition(true); });
     audio.addEventListener("ended", function () { savePosition(true); });
-    audio.addEventListener("play", function () { $("play").classList.add("playing"); $("play").setAttribute("aria-label", "Pause"); });
-    audio.addEventListener("pause", function () { $("play").classList.remove("playing"); $("play").setAttribute("aria-label", "Play"); });
+    audio.addEventListener("play", showPlaying);
+    audio.addEventListener("pause", showPlaying);
     audio.addEventListener("error", function () {
       $("status").textContent = "The audio could not be loaded. Is the file next to this page?";
     });
