@@ -227,3 +227,10 @@ def test_utterance_and_speech_counts_must_match(rendered, tmp_path):
 def test_ffmpeg_failure_is_an_audio_error_with_its_complaint(tmp_path):
     with pytest.raises(AudioError, match="ffmpeg could not encode .*(No such file|rror)"):
         assemble(_tone_script(_tone(440, 0.5, 22050)), tmp_path / "missing" / "x.mp3")
+
+
+def test_silent_speech_gives_silence_without_cues_or_loudness(tmp_path):
+    path = tmp_path / "silent.mp3"
+    audio = assemble(_tone_script(Speech(bytes(22050 * 2), 22050)), path)
+    assert (audio.cues, audio.loudness_lufs) == ((), None)
+    assert np.abs(decode_mp3(path, 22050)[0]).max() < 1e-3

@@ -21,8 +21,8 @@ from PIL import Image
 
 from audioguide.feed import render_feed
 from audioguide.model import ChapterMark, Episode
+from audioguide.errors import ServeError
 from audioguide.serve import (
-    ServeError,
     banner,
     bind,
     is_valid_range,
