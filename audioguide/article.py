@@ -281,7 +281,8 @@ def _read_block(lines: list[str]) -> list[Block]:
 def _is_wrapped(lines: list[str]) -> bool:
     """Hard-wrapped prose: lines of similar width, none past 100 characters."""
     widths = [len(line) for line in lines]
-    return len(lines) > 1 and max(widths) <= 100 and all(w >= 0.6 * max(widths) for w in widths[:-1])
+    return (len(lines) > 1 and 50 <= max(widths) <= 100
+            and all(w >= max(40, 0.6 * max(widths)) for w in widths[:-1]))
 
 
 def _short(line: str, lines: list[str]) -> bool:

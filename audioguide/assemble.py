@@ -42,10 +42,12 @@ NOISE_FLOOR = 32768 * 10 ** (-60 / 20)
 KEEP_BEFORE_MS = 30
 KEEP_AFTER_MS = 60
 """Trimming keeps this much around the sound, so soft onsets and decaying endings stay whole."""
-CODEC_HEADROOM_DB = 1.0
+CODEC_HEADROOM_DB = 1.5
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
+PEAK_MARGIN_DB = 0.2
 LOUDNESS_TOLERANCE_LU = 0.3
-MAX_ENCODES = 4
+LOUDNESS_TRIES = 3
+"""Encodes spent reaching the loudness target; one more may follow to pull a peak down."""
 SILENCE_BLOCK = 1 << 15
 PEAK_OVERLAP = 32
 
@@ -175,7 +177,8 @@ def _master(
 
     The first gain comes from the PCM; the codec then takes some level (about 0.4 dB at 64 kbps,
     MP3 quantisation rounds towards zero) and the limiter some more, so the written file is decoded
-    and measured, and encoded again with the gain corrected until it is within tolerance.
+    and measured, and encoded again with the gain corrected until it is within tolerance. The true
+    peak limit always holds; the loudness target holds within tolerance as far as tries allow.
     Returns the MP3's integrated loudness (None for silence).
     """
     meter = LoudnessMeter(rate)
@@ -185,20 +188,34 @@ def _master(
     if not math.isfinite(raw):
         _encode(_blocks(spans, 1.0, None, rate), rate, bitrate_kbps, mp3_path)
         return None
+
+    def encode(gain_db: float, ceiling_db: float) -> tuple[float, float]:
+        blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
+        _encode(blocks, rate, bitrate_kbps, mp3_path)
+        return _measure_mp3(mp3_path, rate)
+
     gain_db = target_lufs - raw
     ceiling_db = true_peak_dbtp - CODEC_HEADROOM_DB
     tried: list[tuple[float, float]] = []
-    for _ in range(MAX_ENCODES):
-        blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
-        _encode(blocks, rate, bitrate_kbps, mp3_path)
-        loudness, peak_db = _measure_mp3(mp3_path, rate)
-        if peak_db > true_peak_dbtp:
-            ceiling_db -= peak_db - true_peak_dbtp + 0.1
-            tried.clear()  # a new ceiling changes how loudness follows gain
-        elif abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU:
+    for attempt in range(1, LOUDNESS_TRIES + 1):
+        loudness, peak_db = encode(gain_db, ceiling_db)
+        over = peak_db - true_peak_dbtp
+        if over <= 0 and (
+            abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU or attempt == LOUDNESS_TRIES
+        ):
+            return round(loudness, 2)
+        if attempt == LOUDNESS_TRIES:
             break
+        if over > 0:
+            # The codec overshoots more on a harder-limited signal: aim lower, then re-learn
+            # how loudness follows gain under the new ceiling.
+            ceiling_db -= over + PEAK_MARGIN_DB
+            tried.clear()
         tried.append((gain_db, loudness))
         gain_db += (target_lufs - loudness) / _slope(tried)
+    # Out of tries with the peak still over: a plain gain cut lowers the codec's peaks with it.
+    cut = over + PEAK_MARGIN_DB
+    loudness, peak_db = encode(gain_db - cut, ceiling_db - cut)
     if peak_db > true_peak_dbtp:
         raise AudioError(
             f"{mp3_path.name}: true peak {peak_db:.1f} dBTP stays above {true_peak_dbtp} dBTP"

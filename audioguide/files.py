@@ -17,6 +17,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     os.close(fd)
     temp = Path(name)
+    # mkstemp makes the file private; give it the permissions an ordinary new file would have.
+    os.chmod(temp, 0o666 & ~_umask())
     try:
         yield temp
         with open(temp, "rb+") as f:
@@ -24,6 +26,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(target: Path, data: bytes | str) -> None:

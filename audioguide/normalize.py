@@ -264,16 +264,15 @@ def words(number: str | int, lang: Lang, to: str = "cardinal") -> str:
     return spoken.replace(",", "") if lang.code == "en" else spoken
 
 
-_NUM = r"\d{1,3}(?:[,. ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+def _num(lang: Lang) -> str:
+    """A number as the language writes it: "1,200.5" in English, "1 200,5" in French."""
+    thousands, decimal = re.escape(lang.thousands), re.escape(lang.decimal)
+    return rf"\d{{1,3}}(?:{thousands}\d{{3}})+(?:{decimal}\d+)?(?!\d)|\d+(?:{decimal}\d+)?"
 
 
 def _number(raw: str, lang: Lang) -> str:
-    """Digits as written -> a Decimal string, honouring the language's separators."""
-    if lang.decimal == ",":
-        raw = raw.replace(lang.thousands, "").replace(" ", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", "")
-    return raw
+    """Digits as written -> a plain "1200.5" string."""
+    return raw.replace(lang.thousands, "").replace(lang.decimal, ".")
 
 
 def _say(raw: str, lang: Lang) -> str:
@@ -296,26 +295,25 @@ def _currencies(text: str, lang: Lang) -> str:
     symbols = "".join(re.escape(s) for s in lang.currencies)
 
     def say(m: re.Match[str]) -> str:
-        symbol = m.group(1) or m.group(5)
-        singular, plural = lang.currencies[symbol]
-        amount, scale = _number(m.group(2), lang), m.group(3)
+        singular, plural = lang.currencies[m["pre"] or m["post"]]
+        amount, scale = _number(m["amount"], lang), m["scale"]
         whole, _, cents = amount.partition(".")
         if scale:
             return f"{words(amount, lang)} {scale} {plural}"
-        name = singular if whole == "1" else plural
-        spoken = f"{words(whole, lang)} {name}"
+        spoken = f"{words(whole, lang)} {singular if whole == '1' else plural}"
         if cents and int(cents):
             spoken += f" {lang.and_word} {words(int(cents.ljust(2, '0')[:2]), lang)}"
             spoken += " cents" if lang.code == "en" else ""
         return spoken
 
-    text = re.sub(rf"([{symbols}])\s?({_NUM})(?:\s(million|billion|thousand|millions?|milliards?))?()()",
-                  say, text)
-    return re.sub(rf"()({_NUM})()\s?()([{symbols}])", say, text)
+    num = _num(lang)
+    scale = r"million|billion|thousand|millions?|milliards?"
+    text = re.sub(rf"(?P<pre>[{symbols}])\s?(?P<amount>{num})(?:\s(?P<scale>{scale}))?(?P<post>)", say, text)
+    return re.sub(rf"(?P<pre>)(?P<amount>{num})(?P<scale>)\s?(?P<post>[{symbols}])", say, text)
 
 
 def _percentages(text: str, lang: Lang) -> str:
-    return re.sub(rf"({_NUM})\s?%", lambda m: f"{_say(m.group(1), lang)} {lang.percent}", text)
+    return re.sub(rf"({_num(lang)})\s?%", lambda m: f"{_say(m.group(1), lang)} {lang.percent}", text)
 
 
 def _times(text: str, lang: Lang) -> str:
@@ -340,7 +338,8 @@ def _times(text: str, lang: Lang) -> str:
 
 
 def _ranges(text: str, lang: Lang) -> str:
-    return re.sub(rf"(?<![\w.,-])({_NUM})\s?[-–—]\s?(?=(?:{_NUM})(?![\w-]*\d))",
+    num = _num(lang)
+    return re.sub(rf"(?<![\w.,-])({num})\s?[-–—]\s?(?=(?:{num})(?![\w-]*\d))",
                   rf"\1 {lang.to_word} ", text)
 
 
@@ -364,7 +363,7 @@ def _units(text: str, lang: Lang) -> str:
         amount = _number(m.group(1), lang)
         return f"{words(amount, lang)} {singular if amount == '1' else plural}"
 
-    return re.sub(rf"(?<![\w.,])({_NUM})\s?({names})(?![\w/])", say, text)
+    return re.sub(rf"(?<![\w.,])({_num(lang)})\s?({names})(?![\w/])", say, text)
 
 
 def _numbers(text: str, lang: Lang) -> str:
@@ -374,7 +373,7 @@ def _numbers(text: str, lang: Lang) -> str:
             return words(int(raw), lang, "year")
         return ("minus " if m.group(0).startswith(("-", "−")) and lang.code == "en" else "") + _say(raw, lang)
 
-    return re.sub(rf"(?:(?<=\s)[-−]|(?<![\w.,]))({_NUM})(?![\w])", say, text)
+    return re.sub(rf"(?:(?<=\s)[-−]|(?<![\w.,]))({_num(lang)})(?![\w])", say, text)
 
 
 Rule = Callable[[str, Lang], str]

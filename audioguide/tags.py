@@ -66,7 +66,8 @@ class EpisodeTags:
     genre: str = "Podcast"
     language: str = "en"
     """BCP 47 tag of the narration, e.g. `en-US`."""
-    comment: str = ""
+    description: str = ""
+    """Episode summary, stored as the ID3 comment (COMM)."""
     length_ms: int = 0
     """Exact audio length, from the PCM; 0 leaves TLEN out."""
 
@@ -97,8 +98,8 @@ def write_tags(
     tag.add(TLAN(encoding=Encoding.LATIN1, text=language))
     if tags.length_ms:
         tag.add(TLEN(encoding=Encoding.LATIN1, text=str(tags.length_ms)))
-    if tags.comment:
-        tag.add(COMM(encoding=Encoding.UTF16, lang=language, desc="", text=tags.comment))
+    if tags.description:
+        tag.add(COMM(encoding=Encoding.UTF16, lang=language, desc="", text=tags.description))
     if transcript:
         tag.add(USLT(encoding=Encoding.UTF16, lang=language, desc="", text=transcript))
     if cover:

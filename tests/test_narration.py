@@ -168,7 +168,10 @@ def test_normalize_leaves_plain_words_alone() -> None:
     assert normalize(text, lang_for("en")) == text
 
 
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
+# Abbreviations are meant to change ("Jr." -> "Junior"), so the property leaves them out.
+_ABBREVIATED = {a.strip(".").lower() for lang in ("en", "fr", "de") for a in lang_for(lang).abbreviations}
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12).filter(
+    lambda w: w not in _ABBREVIATED)
 
 
 @settings(max_examples=60, deadline=None)

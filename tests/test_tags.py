@@ -33,7 +33,7 @@ TAGS = EpisodeTags(
     album="Harbour guide",
     date="2024-05-01",
     language="en-US",
-    comment="An episode.",
+    description="An episode.",
     length_ms=3000,
 )
 
@@ -124,6 +124,8 @@ def test_episode_fields_round_trip_as_id3v23(mp3):
     assert str(tag["TYER"]) == "2024"  # v2.3 keeps the date in TYER + TDAT
     assert str(tag["TLEN"]) == "3000"
     assert str(tag["TLAN"]) == "eng"
+    (comment,) = tag.getall("COMM")
+    assert (comment.lang, comment.text) == ("eng", ["An episode."])
     (lyrics,) = tag.getall("USLT")
     assert (lyrics.lang, lyrics.text) == ("eng", f"Hello.\n{TRICKY}")
     (picture,) = tag.getall("APIC")

@@ -1,0 +1,255 @@
+"""Reading articles: formats, decoding, headings, sections and their ids, and refusing bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audioguide.article import parse_article, read_article, slugify
+from audioguide.errors import ArticleError
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "audioguide" / "examples" / "microneedling.txt"
+DATA = Path(__file__).parent / "data" / "articles"
+
+
+def test_bundled_article_has_eighteen_sections() -> None:
+    article = read_article(BUNDLED)
+    titles = [s.title for s in article.sections]
+    assert len(article.sections) == 18
+    assert (article.title, article.slug, article.language) == ("Microneedling", "microneedling", "en")
+    assert titles[0] == "Introduction" and len(article.sections[0].paragraphs) == 5
+    assert titles.count("Conclusion") == 3
+    assert titles.count("Understanding Microneedling and Skin Barrier") == 2
+    assert "The Skin Barrier: A Brief Overview" in titles and "Long-Term Benefits vs. Risks" in titles
+    assert len({s.id for s in article.sections}) == 18
+    assert [s.id for s in article.sections if s.title == "Conclusion"] == [
+        "06-conclusion", "12-conclusion", "18-conclusion"]
+    assert all(len(s.paragraphs) == 1 for s in article.sections[1:])
+    assert article.notes == (
+        "Dropped heading 'Get updated with beauty resources, tips, and news': no text under it",)
+
+
+def test_crlf_and_bom_read_the_same_as_plain_utf8(tmp_path: Path) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    crlf = tmp_path / "microneedling.txt"
+    crlf.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert read_article(crlf) == read_article(BUNDLED)
+    utf16 = tmp_path / "utf16" / "microneedling.txt"
+    utf16.parent.mkdir()
+    utf16.write_bytes(text.encode("utf-16"))
+    assert read_article(utf16) == read_article(BUNDLED)
+
+
+def test_windows_1252_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "cafe.txt"
+    path.write_bytes("Caf\u00e9 notes\n\nThe cr\u00e8me br\u00fbl\u00e9e costs \u20ac5.\n".encode("cp1252"))
+    article = read_article(path)
+    assert article.title == "Café notes"
+    assert article.sections[0].paragraphs == ("The crème brûlée costs €5.",)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the article is empty"),
+        (b"  \n\t\r\n  ", "the article is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+        (bytes(range(128, 256)) * 4, "not a text file"),
+        (b"\x81\x8d\x8f\x90\x9d", "not a text file"),
+    ],
+)
+def test_bad_files_are_refused_in_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(ArticleError, match=message) as caught:
+        read_article(path)
+    assert "\n" not in str(caught.value) and "bad.txt" in str(caught.value)
+
+
+def test_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="no such file"):
+        read_article(tmp_path / "missing.md")
+    with pytest.raises(ArticleError, match="is a folder"):
+        read_article(tmp_path)
+
+
+def test_nothing_to_narrate_is_refused() -> None:
+    with pytest.raises(ArticleError, match="no narratable text"):
+        parse_article("# Title\n\n## Only headings\n\n## Here\n", "markdown", "x.md")
+    with pytest.raises(ArticleError, match="no narratable text"):
+        parse_article("<html><body><nav><p>Menu</p></nav></body></html>", "html", "x.html")
+    with pytest.raises(ArticleError, match="unknown article format"):
+        parse_article("Hello.", "pdf", "x.pdf")
+
+
+def test_unknown_extensions_are_sniffed(tmp_path: Path) -> None:
+    page = tmp_path / "page.aspx"
+    page.write_text("<!DOCTYPE html><html lang='de'><body><h1>Titel</h1><p>Text hier.</p></body></html>")
+    assert read_article(page).language == "de" and read_article(page).title == "Titel"
+    notes = tmp_path / "notes.rst2"
+    notes.write_text("# Notes\n\nSome *text*.\n\n## More\n\nAnd more.\n")
+    article = read_article(notes)
+    assert article.title == "Notes" and article.sections[0].paragraphs == ("Some text.",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+
+def test_markdown_front_matter_titles_and_folded_levels() -> None:
+    text = """---
+title: "Walking Tour"
+author: Ana Souza
+lang: pt-BR
+---
+
+Opening words.
+
+## Parent
+
+### Child
+
+Child text with a [link](https://example.com) and `code`.
+
+#### Deep detail
+
+Deep text.
+
+Setext Heading
+--------------
+
+Under setext.
+"""
+    article = parse_article(text, "markdown", "tour.md")
+    assert (article.title, article.author, article.language, article.slug) == (
+        "Walking Tour", "Ana Souza", "pt-BR", "tour")
+    assert [s.title for s in article.sections] == ["Walking Tour", "Parent: Child", "Setext Heading"]
+    assert article.sections[0].paragraphs == ("Opening words.",)
+    assert article.sections[1].paragraphs == (
+        "Child text with a link and code.", "Deep detail.", "Deep text.")
+    assert not any("title:" in p for s in article.sections for p in s.paragraphs)
+
+
+def test_markdown_keeps_block_shapes_for_narration() -> None:
+    text = "Intro.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```py\nx = 1\n```\n\n> quoted\n"
+    paragraphs = parse_article(text, "markdown", "x.md").sections[0].paragraphs
+    assert paragraphs == ("Intro.", "- one\n- two", "| a | b |\n|---|---|\n| 1 | 2 |", "```\nx = 1\n```",
+                          "> quoted")
+
+
+def test_markdown_without_lone_h1_uses_file_name() -> None:
+    article = parse_article("# One\n\nA.\n\n# Two\n\nB.\n", "markdown", "my_field-notes.md")
+    assert article.title == "My field notes"
+    assert [s.id for s in article.sections] == ["01-one", "02-two"]
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+
+
+def test_html_skips_page_chrome_and_prefers_the_article() -> None:
+    article = read_article(DATA / "blog.html")
+    text = " ".join(p for s in article.sections for p in s.paragraphs)
+    assert article.title == "Why Sourdough Rises Slowly"
+    assert (article.language, article.author) == ("en-GB", "Priya Natarajan")
+    assert article.link == "https://crumb.example.com/posts/why-sourdough-rises-slowly"
+    for chrome in ("Recipes", "Share on Twitter", "Great post", "Subscribe", "All rights reserved",
+                   "enable JavaScript", "dataLayer", "font-family", "Tags:", "6 min read"):
+        assert chrome not in text
+    assert "12–18 hours from mixing to baking." in text  # footnote mark gone, entity decoded
+    assert [s.title for s in article.sections][1] == "Wild yeast & bacteria"
+    assert "Dropped heading 'Related posts': no text under it" in article.notes
+
+
+def test_html_entities_and_accents_in_headings() -> None:
+    article = read_article(DATA / "potager.html")
+    assert article.language == "fr"
+    assert [s.id for s in article.sections][-1] == "04-ete-indien-et-premieres-gelees"
+    assert article.sections[-1].title == "Été indien et premières gelées"
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain text
+
+
+def test_plain_text_mail_header_title_headings_and_trailer() -> None:
+    article = read_article(DATA / "newsletter.txt")
+    assert (article.title, article.author) == ("Summer at the Harbour Museum", "Harbour Museum")
+    assert [s.title for s in article.sections] == [
+        "Summer at the Harbour Museum", "The Lighthouse Lens", "New Rooms on the First Floor",
+        "Opening Hours", "Volunteering"]
+    first = article.sections[0].paragraphs
+    assert first == ("Dear friends of the museum, this summer we open two new rooms and restore the old "
+                     "lighthouse lens. Here is what to expect between June and September, and how you "
+                     "can help.",)
+    assert "- Saturday mornings, 10 am to 1 pm" in article.sections[-1].paragraphs[1]
+    text = " ".join(p for s in article.sections for p in s.paragraphs)
+    assert "unsubscribe" not in text and "Edited by" not in text and "Subject" not in text
+    assert any("signature" in note for note in article.notes)
+    assert "Dropped heading 'Gift shop': no text under it" in article.notes
+
+
+def test_plain_text_trailing_boilerplate_is_noted() -> None:
+    text = "Title Line\n\nSome prose here.\n\nCopyright 2024 Someone\n"
+    article = parse_article(text, "text", "t.txt")
+    assert article.sections[0].paragraphs == ("Some prose here.",)
+    assert article.notes == ("Dropped trailing line 'Copyright 2024 Someone'",)
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("Long-Term Benefits vs. Risks", True),
+        ("The Skin Barrier: A Brief Overview", True),
+        ("3. Results and Discussion", True),
+        ("A short sentence.", False),
+        ("Is this a question?", False),
+        ("lowercase start", False),
+        ("Ends with a colon:", False),
+    ],
+)
+def test_bare_line_headings(line: str, heading: bool) -> None:
+    article = parse_article(f"Opening prose line.\n{line}\nProse after it.\n", "text", "h.txt")
+    assert (len(article.sections) == 2) is heading
+
+
+def test_repeated_headings_get_distinct_ids() -> None:
+    text = "Intro text.\n\nNotes\n\nFirst.\n\nNotes\n\nSecond.\n"
+    assert [s.id for s in parse_article(text, "text", "n.txt").sections] == [
+        "01-introduction", "02-notes", "03-notes"]
+
+
+def test_ids_use_three_digits_past_99_sections() -> None:
+    text = "\n".join(f"## Part {n}\n\nText {n}.\n" for n in range(1, 102))
+    ids = [s.id for s in parse_article(text, "markdown", "big.md").sections]
+    assert ids[0] == "001-part-1" and ids[-1] == "101-part-101"
+
+
+def test_slugs_are_ascii_and_safe() -> None:
+    assert slugify("Peau & Soins, été — Ça va?") == "peau-soins-ete-ca-va"
+    assert slugify("🎉🎉") == "section"
+    article = parse_article("Hello there.\n", "text", "Été à Paris!.txt")
+    assert article.slug == "ete-a-paris" and article.title == "Été à Paris!"
+
+
+headings = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")),
+                   min_size=1, max_size=30)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(headings, min_size=1, max_size=12))
+def test_section_ids_are_unique_and_safe(titles: list[str]) -> None:
+    text = "\n".join(f"## {t}\n\nSome text.\n" for t in titles)
+    try:
+        article = parse_article(text, "markdown", "any.md")
+    except ArticleError:
+        return  # every heading was empty once markup was removed
+    ids = [s.id for s in article.sections]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"\d{2,3}-[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
+    assert all(s.paragraphs for s in article.sections)
