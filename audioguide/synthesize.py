@@ -58,7 +58,8 @@ def render(
             on_progress(uses[text])
 
     chapters = tuple(
-        RenderedChapter(chapter, tuple(speech[u.spoken_text] for u in chapter.utterances)) for chapter in script.chapters
+        RenderedChapter(chapter, tuple(speech[u.spoken_text] for u in chapter.utterances))
+        for chapter in script.chapters
     )
     return RenderedScript(script, chapters, spoken=len(texts) - cached, cached=cached)
 
