@@ -9,9 +9,9 @@ spoken title, `min(300 ms, half that pause)` before the title's (trimmed) audio 
 that seeks to a chapter lands in silence just before the title, and the audio before each start is
 silent for as long as the pause allows. Chapters are contiguous and the last ends with the audio.
 
-Mastering: integrated loudness (BS.1770) is measured from the speech in memory, the gain that
-brings it to the target is applied while streaming blocks to ffmpeg, and a look-ahead limiter holds
-the true peak under the ceiling; one corrective measurement makes up for what the limiter took.
+Mastering: integrated loudness (BS.1770) is measured from the speech in memory; gain and a
+look-ahead limiter are settled on the PCM (see `_master`) and the result is encoded once,
+streamed to ffmpeg block by block.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from scipy.signal import resample_poly
 
 from audioguide.errors import AudioError
 from audioguide.ffmpeg import ffmpeg_exe
-from audioguide.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit, true_peak
+from audioguide.loudness import LoudnessMeter, db_to_gain, limit
 from audioguide.model import AssembledAudio, ChapterMark, Cue, RenderedScript, Speech
 
 LEAD_IN_MS = 300
@@ -42,14 +42,13 @@ NOISE_FLOOR = 32768 * 10 ** (-60 / 20)
 KEEP_BEFORE_MS = 30
 KEEP_AFTER_MS = 60
 """Trimming keeps this much around the sound, so soft onsets and decaying endings stay whole."""
-CODEC_HEADROOM_DB = 1.5
+CODEC_HEADROOM_DB = 2.0
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
-PEAK_MARGIN_DB = 0.2
-LOUDNESS_TOLERANCE_LU = 0.3
-LOUDNESS_TRIES = 3
-"""Encodes spent reaching the loudness target; one more may follow to pull a peak down."""
+CODEC_LOSS_LU = 0.4
+"""Loudness the MP3 measures below its PCM (libmp3lame's low-pass at 64 kbps mono, measured)."""
+LOUDNESS_TOLERANCE_LU = 0.1
+LIMITER_PASSES = 4
 SILENCE_BLOCK = 1 << 15
-PEAK_OVERLAP = 32
 
 
 @dataclass(frozen=True)
@@ -152,17 +151,21 @@ def _trim(pcm: np.ndarray, rate: int) -> np.ndarray:
     return pcm[first:last]
 
 
-def _blocks(
-    spans: list[_Span], gain: float, ceiling: float | None, rate: int
-) -> Iterator[np.ndarray]:
-    """The episode as float blocks in [-1, 1]: speech (gained, limited under a ceiling), silence."""
+def _blocks(spans: list[_Span], speeches: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """The episode as float blocks in [-1, 1]: each span's (mastered) speech, then its silence."""
     silence = np.zeros(SILENCE_BLOCK)
-    for span in spans:
-        if len(span.speech):
-            speech = span.speech * (gain / 32768)
-            yield speech if ceiling is None else limit(speech, ceiling, rate)
+    for span, speech in zip(spans, speeches):
+        if len(speech):
+            yield speech
         for start in range(0, span.pause, SILENCE_BLOCK):
             yield silence[: min(SILENCE_BLOCK, span.pause - start)]
+
+
+def _loudness(spans: list[_Span], speeches: list[np.ndarray], rate: int) -> float:
+    meter = LoudnessMeter(rate)
+    for block in _blocks(spans, speeches):
+        meter.add(block)
+    return meter.integrated()
 
 
 def _master(
@@ -173,84 +176,44 @@ def _master(
     target_lufs: float,
     true_peak_dbtp: float,
 ) -> float | None:
-    """Encode the episode at the loudness target, correcting the gain from what the MP3 measures.
+    """Encode the episode once, at the loudness target with its true peak under the ceiling.
 
-    The first gain comes from the PCM; the codec then takes some level (about 0.4 dB at 64 kbps,
-    MP3 quantisation rounds towards zero) and the limiter some more, so the written file is decoded
-    and measured, and encoded again with the gain corrected until it is within tolerance. The true
-    peak limit always holds; the loudness target holds within tolerance as far as tries allow.
-    Returns the MP3's integrated loudness (None for silence).
+    Gain and limiting are settled on the PCM before encoding: the gain brings the speech to the
+    target, the limiter holds the peaks CODEC_HEADROOM_DB under the ceiling (decoded MP3
+    overshoots a little), and a corrective pass gives back the loudness the limiter took.
+    The MP3 encoder's low-pass takes CODEC_LOSS_LU more, which the target includes.
+    Returns the loudness of the PCM that was encoded, less that loss (None for silence).
     """
-    meter = LoudnessMeter(rate)
-    for block in _blocks(spans, 1.0, None, rate):
-        meter.add(block)
-    raw = meter.integrated()
+    raw_speech = [span.speech / 32768 for span in spans]
+    raw = _loudness(spans, raw_speech, rate)
     if not math.isfinite(raw):
-        _encode(_blocks(spans, 1.0, None, rate), rate, bitrate_kbps, mp3_path)
+        _encode(_blocks(spans, raw_speech), rate, bitrate_kbps, mp3_path)
         return None
-
-    def encode(gain_db: float, ceiling_db: float) -> tuple[float, float]:
-        blocks = _blocks(spans, db_to_gain(gain_db), db_to_gain(ceiling_db), rate)
-        _encode(blocks, rate, bitrate_kbps, mp3_path)
-        return _measure_mp3(mp3_path, rate)
-
-    gain_db = target_lufs - raw
-    ceiling_db = true_peak_dbtp - CODEC_HEADROOM_DB
+    aim = target_lufs + CODEC_LOSS_LU
+    ceiling = db_to_gain(true_peak_dbtp - CODEC_HEADROOM_DB)
+    gain_db = aim - raw
     tried: list[tuple[float, float]] = []
-    for attempt in range(1, LOUDNESS_TRIES + 1):
-        loudness, peak_db = encode(gain_db, ceiling_db)
-        over = peak_db - true_peak_dbtp
-        if over <= 0 and (
-            abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU or attempt == LOUDNESS_TRIES
-        ):
-            return round(loudness, 2)
-        if attempt == LOUDNESS_TRIES:
+    for _ in range(LIMITER_PASSES):
+        gain = db_to_gain(gain_db)
+        mastered = [limit(speech * gain, ceiling, rate) for speech in raw_speech]
+        loudness = _loudness(spans, mastered, rate)
+        if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
-        if over > 0:
-            # The codec overshoots more on a harder-limited signal: aim lower, then re-learn
-            # how loudness follows gain under the new ceiling.
-            ceiling_db -= over + PEAK_MARGIN_DB
-            tried.clear()
         tried.append((gain_db, loudness))
-        gain_db += (target_lufs - loudness) / _slope(tried)
-    # Out of tries with the peak still over: a plain gain cut lowers the codec's peaks with it.
-    cut = over + PEAK_MARGIN_DB
-    loudness, peak_db = encode(gain_db - cut, ceiling_db - cut)
-    if peak_db > true_peak_dbtp:
-        raise AudioError(
-            f"{mp3_path.name}: true peak {peak_db:.1f} dBTP stays above {true_peak_dbtp} dBTP"
-        )
-    return round(loudness, 2)
+        gain_db += (aim - loudness) / _slope(tried)
+    _encode(_blocks(spans, mastered), rate, bitrate_kbps, mp3_path)
+    return round(loudness - CODEC_LOSS_LU, 2)
 
 
 def _slope(tried: list[tuple[float, float]]) -> float:
-    """How many LU the loudness rose per dB of gain in the last two tries (1 without a limiter)."""
+    """LU of loudness gained per dB of gain over the last two passes: under 1 where the limiter
+    takes part of every added dB."""
     if len(tried) < 2:
         return 1.0
     (gain_a, loud_a), (gain_b, loud_b) = tried[-2:]
     if gain_a == gain_b:
         return 1.0
     return min(1.0, max(0.2, (loud_b - loud_a) / (gain_b - gain_a)))
-
-
-def _measure_mp3(mp3_path: Path, rate: int) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and true peak (dBTP) of an MP3, decoded block by block."""
-    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp3_path),
-               "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]  # fmt: skip
-    meter = LoudnessMeter(rate)
-    peak = 0.0
-    previous = np.zeros(0)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        assert process.stdout is not None
-        while block := process.stdout.read(2 * SILENCE_BLOCK):
-            samples = np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2") / 32768
-            meter.add(samples)
-            # A few samples of overlap let a peak between two blocks be seen.
-            peak = max(peak, true_peak(np.concatenate([previous, samples])))
-            previous = samples[-PEAK_OVERLAP:]
-    if process.returncode:
-        raise AudioError(f"ffmpeg could not decode {mp3_path.name} to check its loudness")
-    return meter.integrated(), gain_to_db(peak)
 
 
 def _encode(blocks: Iterator[np.ndarray], rate: int, bitrate_kbps: int, mp3_path: Path) -> None:

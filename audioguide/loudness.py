@@ -11,12 +11,16 @@ import math
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly, sosfilt
+from scipy.signal import firwin, sosfilt
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 OVERSAMPLING = 4
 """True peak is estimated on a 4x oversampled signal, as BS.1770 annex 2 suggests."""
+TAPS_PER_SIDE = 6
+"""The interpolator uses 13 samples around each point: 48-ish taps at 4x, as BS.1770 annex 2 does."""
+PEAK_CHUNK = 1 << 16
+INTERSAMPLE_DB = 3.0
 LOOKAHEAD_S = 0.010
 """The limiter starts pulling the gain down this long before a peak and lets it go as slowly."""
 
@@ -83,13 +87,51 @@ class LoudnessMeter:
         return float(_lufs(audible[_lufs(audible) > relative_gate].mean()))
 
 
+@functools.cache
+def _interpolation_taps() -> np.ndarray:
+    """Polyphase taps of a windowed-sinc 4x interpolator: row k, applied to the samples around
+    sample p, gives the signal k/4 of the way from p to p + 1 (row 0 is p itself)."""
+    half = TAPS_PER_SIDE
+    centre = half * OVERSAMPLING
+    prototype = firwin(2 * centre + 1, 1 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING
+    padded = np.concatenate([prototype, np.zeros(OVERSAMPLING)])
+    offsets = np.arange(-half, half + 1)
+    return np.array([padded[OVERSAMPLING * offsets + k + centre] for k in range(OVERSAMPLING)])
+
+
+def _peaks_at(samples: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Largest oversampled magnitude in [p, p + 1) for each sample index p in `positions`."""
+    taps = _interpolation_taps()
+    half = TAPS_PER_SIDE
+    padded = np.pad(samples, half)
+    reach = 2 * half - np.arange(2 * half + 1)
+    peaks = np.empty(len(positions))
+    for start in range(0, len(positions), PEAK_CHUNK):
+        chunk = positions[start : start + PEAK_CHUNK]
+        around = padded[chunk[:, None] + reach[None, :]]
+        peaks[start : start + PEAK_CHUNK] = np.abs(around @ taps.T).max(axis=1)
+    return peaks
+
+
 def sample_peaks(samples: np.ndarray) -> np.ndarray:
-    """For each sample, the largest magnitude of the 4x oversampled signal around it."""
-    if not len(samples):
-        return np.zeros(0)
-    magnitude = np.abs(resample_poly(samples, OVERSAMPLING, 1))
-    # Strided maxima are several times faster than max(axis=1) over rows of four.
-    return functools.reduce(np.maximum, (magnitude[k::OVERSAMPLING] for k in range(OVERSAMPLING)))
+    """For each sample, the largest magnitude of the 4x oversampled signal from it to the next."""
+    return _peaks_at(samples, np.arange(len(samples)))
+
+
+def peak_envelope(samples: np.ndarray, floor: float) -> np.ndarray:
+    """Per-sample true-peak magnitudes, oversampled only where they can exceed `floor`.
+
+    Oversampling a whole episode is the costly part of mastering; elsewhere the magnitude of
+    the samples themselves is kept, since an inter-sample peak rarely tops its neighbouring
+    samples by more than INTERSAMPLE_DB.
+    """
+    magnitude = np.abs(samples)
+    loud = np.flatnonzero(magnitude * db_to_gain(INTERSAMPLE_DB) > floor)
+    if len(loud):
+        # A peak between p and p + 1 is found from p: the sample before a loud one counts too.
+        positions = np.union1d(loud, np.maximum(loud - 1, 0))
+        magnitude[positions] = np.maximum(magnitude[positions], _peaks_at(samples, positions))
+    return magnitude
 
 
 def true_peak(samples: np.ndarray) -> float:
@@ -104,7 +146,7 @@ def limit(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
     smoothed by a moving average no wider than that, so the smoothed gain never rises above
     what any sample needs, and it ramps over about 20 ms instead of jumping.
     """
-    peaks = sample_peaks(samples)
+    peaks = peak_envelope(samples, ceiling)
     if peaks.max(initial=0.0) <= ceiling:
         return samples
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
@@ -112,7 +154,7 @@ def limit(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
     gain = uniform_filter1d(minimum_filter1d(needed, width), width)
     limited = samples * gain
     # The envelope bounds sample peaks; what slips between samples after the gain is tiny.
-    overshoot = true_peak(limited) / ceiling
+    overshoot = peak_envelope(limited, ceiling).max(initial=0.0) / ceiling
     return limited / overshoot if overshoot > 1 else limited
 
 
