@@ -91,8 +91,8 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
 @click.option("--speed", type=click.FloatRange(0.5, 2.0), help="Speaking rate, 1.0 = natural.")
 @click.option("--base-url", help="Public URL the output folder is served from.")
 @click.option(
-    "-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-    help="Speech worker processes.",
+    "-j", "--jobs", type=click.IntRange(1, 64),
+    help="Speech worker processes [default: one per core].",
 )
 @click.option(
     "--cache-dir",
@@ -108,7 +108,7 @@ def build(
     voice: str | None,
     speed: float | None,
     base_url: str | None,
-    jobs: int,
+    jobs: int | None,
     cache_dir: Path | None,
     dry_run: bool,
 ) -> None:

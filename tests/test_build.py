@@ -46,14 +46,16 @@ def test_chapters_are_contiguous_and_start_in_silence(bundled_guide):
         assert before.end_ms == after.start_ms
     # The MP3 decodes ~50 ms longer than the PCM (encoder padding): the tolerance of the issue.
     assert abs(marks[-1].end_ms - length_ms) <= 50 + 1152 * 1000 / rate
+    # ffmpeg-based players shift chapters by the encoder delay (~50 ms); they must still land
+    # in the pause before each title, as the stored times do.
+    ffmpeg_starts = [round(c[0] * 1000) for c in ffmpeg_chapters(mp3)]
+    assert all(abs(a - m.start_ms) <= 60 for a, m in zip(ffmpeg_starts, marks, strict=True))
     peak = np.abs(samples).max()
-    for mark in marks[1:]:
-        start = int(mark.start_ms * rate / 1000)
+    for start_ms, mark in [*zip(ffmpeg_starts[1:], marks[1:]), *((m.start_ms, m) for m in marks[1:])]:
+        start = int(start_ms * rate / 1000)
         window = samples[start - rate // 10 : start]
         rms = np.sqrt(np.mean(window**2))
-        assert rms < 0.01 * peak, f"audio before chapter {mark.title!r} is not silent"
-    ffmpeg_starts = [round(c[0] * 1000) for c in ffmpeg_chapters(mp3)]
-    assert ffmpeg_starts == [m.start_ms for m in marks]
+        assert rms < 0.01 * peak, f"audio before chapter {mark.title!r} at {start_ms} ms is not silent"
 
 
 def test_feed_parses_with_real_clients(bundled_guide):
