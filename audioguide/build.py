@@ -23,6 +23,7 @@ from pathlib import Path
 import filelock
 
 from audioguide import __version__, article, assemble, cover, feed, narration, player, synthesize, tags
+from audioguide.tags import MAX_CHAPTERS
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import check_engine, engine_identity
 from audioguide.errors import BuildError, ScriptError
@@ -59,6 +60,8 @@ class BuildOptions:
     jobs: int | None = None
     """Speech worker processes; None means one per core, which measured fastest (see README)."""
     cache_dir: Path | None = None
+    split_long: bool = False
+    """Split an episode of more than MAX_CHAPTERS chapters into parts instead of refusing it."""
 
 
 @dataclass(frozen=True)
@@ -264,9 +267,12 @@ def build(
     spec = engine_spec(settings)
     check_engine(spec)
     lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
-    scripts = [
-        apply_lexicon(read_episode_script(source, pauses_of(settings)), lexicon)
+    episodes = [
+        (part_source, apply_lexicon(part, lexicon))
         for source in guide.sources
+        for part_source, part in _parts(
+            source, read_episode_script(source, pauses_of(settings)), options.split_long
+        )
     ]
     output_dir = options.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -279,7 +285,7 @@ def build(
             "wait for it to finish"
         ) from None
     try:
-        return _build_locked(guide, settings, spec, scripts, options, progress, started)
+        return _build_locked(guide, settings, spec, episodes, options, progress, started)
     finally:
         lock.release()
 
@@ -288,7 +294,7 @@ def _build_locked(
     guide: Guide,
     settings: GuideSettings,
     spec: EngineSpec,
-    scripts: list[Script],
+    episodes_in: list[tuple[EpisodeSource, Script]],
     options: BuildOptions,
     progress: Progress | None,
     started: float,
@@ -308,7 +314,7 @@ def _build_locked(
     reports: list[EpisodeReport] = []
     recorded = manifest.get("episodes", {})
     built_at: list[str] = []
-    for number, (source, script) in enumerate(zip(guide.sources, scripts), start=1):
+    for number, (source, script) in enumerate(episodes_in, start=1):
         meta = source.settings
         inputs = _inputs_hash(script, spec, settings, meta, number, cover_sha)
         previous = recorded.get(script.slug)
@@ -356,6 +362,33 @@ def _build_locked(
         notes=guide.notes,
         seconds=time.monotonic() - started,
     )
+
+
+def _parts(
+    source: EpisodeSource, script: Script, split_long: bool
+) -> list[tuple[EpisodeSource, Script]]:
+    """The episode, or with `split_long` its parts of at most MAX_CHAPTERS chapters each."""
+    count = len(script.chapters)
+    if count <= MAX_CHAPTERS:
+        return [(source, script)]
+    if not split_long:
+        raise BuildError(
+            f"{source.path}: {count} chapters, but an episode holds at most {MAX_CHAPTERS} "
+            "(the limit of ID3 chapter tables); build with --split-long to make several episodes"
+        )
+    parts = []
+    total = -(-count // MAX_CHAPTERS)
+    for index in range(total):
+        chapters = script.chapters[index * MAX_CHAPTERS : (index + 1) * MAX_CHAPTERS]
+        slug, title = f"{script.slug}-part-{index + 1}", f"{script.title} (part {index + 1} of {total})"
+        settings = dataclasses.replace(source.settings, slug=slug, title=title, number=0)
+        parts.append(
+            (
+                dataclasses.replace(source, settings=settings),
+                dataclasses.replace(script, slug=slug, title=title, chapters=chapters),
+            )
+        )
+    return parts
 
 
 def _build_episode(

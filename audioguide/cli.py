@@ -100,6 +100,10 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Speech cache folder [env: AUDIOGUIDE_CACHE_DIR; default: user cache dir].",
 )
+@click.option(
+    "--split-long", is_flag=True,
+    help="Make an article of more than 255 sections several episodes instead of refusing it.",
+)
 @click.option("--dry-run", is_flag=True, help="Show sections, words and estimated length only.")
 def build(
     sources: tuple[Path, ...],
@@ -110,6 +114,7 @@ def build(
     base_url: str | None,
     jobs: int | None,
     cache_dir: Path | None,
+    split_long: bool,
     dry_run: bool,
 ) -> None:
     """Speak narration scripts (or articles) into a chaptered MP3 per episode and a feed.
@@ -132,6 +137,7 @@ def build(
         base_url=base_url,
         jobs=jobs,
         cache_dir=cache_dir,
+        split_long=split_long,
     )
     with _ProgressBar() as progress:
         report = builder.build(list(sources), options, progress=progress)

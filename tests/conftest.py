@@ -22,6 +22,13 @@ def _isolated_cache(monkeypatch: pytest.MonkeyPatch, session_cache: Path) -> Non
     monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(session_cache))
 
 
+@pytest.fixture
+def plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the test plugin distribution (tests/plugins: the `beeps` engine) discoverable,
+    as if it were installed."""
+    monkeypatch.syspath_prepend(str(REPO / "tests" / "plugins"))
+
+
 @pytest.fixture(scope="session")
 def bundled_guide(tmp_path_factory: pytest.TempPathFactory, session_cache: Path):
     """The committed scripts of the bundled guide, built once into a temporary output folder."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -166,3 +166,23 @@ def test_a_second_build_on_a_locked_output_fails_clearly(bundled_guide, tmp_path
         with pytest.raises(AudioguideError, match="another build is running"):
             build([scripts], BuildOptions(output_dir=output))
     assert (output / MANIFEST_FILE).exists()
+
+
+def _many_sections(path: Path, count: int) -> None:
+    path.write_text(
+        "# Many\n\n" + "".join(f"## Stop {n}\n\nLook left.\n\n" for n in range(count)),
+        encoding="utf-8",
+    )
+
+
+def test_more_than_255_chapters_is_refused_or_split_into_parts(tmp_path, plugins):
+    article = tmp_path / "many.md"
+    _many_sections(article, 300)
+    options = BuildOptions(output_dir=tmp_path / "out", engine="beeps", voice="square")
+    with pytest.raises(AudioguideError, match="at most 255.*--split-long"):
+        build([article], options)
+    report = build([article], dataclasses.replace(options, split_long=True))
+    assert [e.slug for e in report.episodes] == ["many-part-1", "many-part-2"]
+    assert [e.chapters for e in report.episodes] == [255, 45]
+    part2 = read_chapters(tmp_path / "out" / "many-part-2.mp3")
+    assert part2[0].title == "Stop 255"

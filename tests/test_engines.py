@@ -20,12 +20,6 @@ PLUGINS = Path(__file__).parent / "plugins"
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 
 
-@pytest.fixture
-def plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the test plugin distribution discoverable, as if it were installed."""
-    monkeypatch.syspath_prepend(str(PLUGINS))
-
-
 def rms(pcm: bytes) -> float:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     return float(np.sqrt(np.mean(samples**2)))
