@@ -25,7 +25,7 @@ import filelock
 from audioguide import __version__, article, assemble, cover, feed, narration, player, synthesize, tags
 from audioguide.tags import MAX_CHAPTERS
 from audioguide.cache import SpeechCache, default_cache_dir
-from audioguide.engines import check_engine, engine_identity
+from audioguide.engines import engine_identity, for_language, identify
 from audioguide.errors import BuildError, ScriptError
 from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
 from audioguide.files import atomic_path, sha256_file, write_atomic
@@ -37,6 +37,7 @@ from audioguide.settings import (
     GuideSettings,
     override,
     read_settings,
+    voice_specs,
 )
 
 MANIFEST_FILE = ".audioguide-manifest.json"
@@ -54,8 +55,10 @@ class BuildOptions:
 
     output_dir: Path = Path("output")
     engine: str | None = None
+    """With `voice`: one voice for the whole build, over the title voice and every episode's own."""
     voice: str | None = None
     speed: float | None = None
+    """The speed of every voice, over the guide's and every episode's own."""
     base_url: str | None = None
     jobs: int | None = None
     """Speech worker processes; None means one per core, which measured fastest (see README)."""
@@ -198,9 +201,34 @@ def pauses_of(settings: GuideSettings) -> Pauses:
     )
 
 
-def engine_spec(settings: GuideSettings) -> EngineSpec:
-    options = (("speed", repr(float(settings.speed))),)
-    return EngineSpec(name=settings.engine, voice=settings.voice or None, options=options)
+def _with_options(settings: GuideSettings, options: BuildOptions) -> GuideSettings:
+    """The guide's settings under the command line's; a voice option there speaks the whole build."""
+    changes: dict[str, object] = {
+        "engine": options.engine, "voice": options.voice, "speed": options.speed, "base_url": options.base_url,
+    }
+    if options.engine is not None or options.voice is not None:
+        changes.update(title_engine="", title_voice="")
+        if options.voice is None and options.engine != settings.engine:
+            changes["voice"] = ""  # the guide's voice belongs to its own engine
+    return override(settings, **changes)
+
+
+def episode_voices(
+    settings: GuideSettings, meta: EpisodeSettings, language: str, options: BuildOptions
+) -> dict[str, EngineSpec]:
+    """The voice of each utterance role of one episode, chosen for its language and checked,
+    so that a voice that cannot speak here fails the build before any work starts."""
+    if options.engine is not None or options.voice is not None:
+        meta = dataclasses.replace(meta, engine="", voice="")
+    if options.speed is not None:
+        meta = dataclasses.replace(meta, speed=0.0)
+    voices = {
+        role: for_language(spec, language or settings.language)
+        for role, spec in voice_specs(settings, meta).items()
+    }
+    for spec in voices.values():
+        identify(spec)
+    return voices
 
 
 def read_episode_script(source: EpisodeSource, pauses: Pauses) -> Script:
@@ -251,29 +279,28 @@ def dry_run(sources: Sequence[Path]) -> list[EpisodePlan]:
     return plans
 
 
+@dataclass(frozen=True)
+class _EpisodeWork:
+    source: EpisodeSource
+    script: Script
+    voices: dict[str, EngineSpec]
+    """The voice of each utterance role."""
+
+
 def build(
     sources: Sequence[Path], options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
     """Build (or bring up to date) the guide in `options.output_dir`."""
     started = time.monotonic()
     guide = load_guide(sources)
-    settings = override(
-        guide.settings,
-        engine=options.engine,
-        voice=options.voice,
-        speed=options.speed,
-        base_url=options.base_url,
-    )
-    spec = engine_spec(settings)
-    check_engine(spec)
+    settings = _with_options(guide.settings, options)
     lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
-    episodes = [
-        (part_source, apply_lexicon(part, lexicon))
-        for source in guide.sources
-        for part_source, part in _parts(
-            source, read_episode_script(source, pauses_of(settings)), options.split_long
-        )
-    ]
+    episodes = []
+    for source in guide.sources:
+        script = read_episode_script(source, pauses_of(settings))
+        voices = episode_voices(settings, source.settings, script.language, options)
+        for part_source, part in _parts(source, script, options.split_long):
+            episodes.append(_EpisodeWork(part_source, apply_lexicon(part, lexicon), voices))
     output_dir = options.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(output_dir / LOCK_FILE), timeout=0)
@@ -285,7 +312,7 @@ def build(
             "wait for it to finish"
         ) from None
     try:
-        return _build_locked(guide, settings, spec, episodes, options, progress, started)
+        return _build_locked(guide, settings, episodes, options, progress, started)
     finally:
         lock.release()
 
@@ -293,8 +320,7 @@ def build(
 def _build_locked(
     guide: Guide,
     settings: GuideSettings,
-    spec: EngineSpec,
-    episodes_in: list[tuple[EpisodeSource, Script]],
+    episodes_in: list[_EpisodeWork],
     options: BuildOptions,
     progress: Progress | None,
     started: float,
@@ -314,9 +340,10 @@ def _build_locked(
     reports: list[EpisodeReport] = []
     recorded = manifest.get("episodes", {})
     built_at: list[str] = []
-    for number, (source, script) in enumerate(episodes_in, start=1):
+    for number, work in enumerate(episodes_in, start=1):
+        source, script = work.source, work.script
         meta = source.settings
-        inputs = _inputs_hash(script, spec, settings, meta, number, cover_sha)
+        inputs = _inputs_hash(script, work.voices, settings, meta, number, cover_sha)
         previous = recorded.get(script.slug)
         if previous and previous["inputs"] == inputs and _files_intact(output_dir, previous):
             episode = Episode.from_dict(previous["episode"])
@@ -327,7 +354,7 @@ def _build_locked(
         pub_date = previous["episode"]["pub_date"] if previous else _now()
         guid = previous["episode"]["guid"] if previous else _guid(settings, script.slug)
         episode, spoken, cached = _build_episode(
-            script, source, number, settings, spec, cache, cover_bytes, cover_mime,
+            script, source, number, settings, work.voices, cache, cover_bytes, cover_mime,
             output_dir, options.jobs or default_jobs(), progress, pub_date, guid,
         )
         episodes.append(episode)
@@ -396,7 +423,7 @@ def _build_episode(
     source: EpisodeSource,
     number: int,
     settings: GuideSettings,
-    spec: EngineSpec,
+    voices: dict[str, EngineSpec],
     cache: SpeechCache,
     cover_bytes: bytes,
     cover_mime: str,
@@ -416,13 +443,14 @@ def _build_episode(
         if progress:
             progress(script.title, done, total)
 
-    rendered = synthesize.render(script, spec, cache, jobs=jobs, on_progress=advance)
+    rendered = synthesize.render(script, voices, cache, jobs=jobs, on_progress=advance)
     mp3_name = f"{script.slug}.mp3"
     transcript = "\n".join(
         u.text for c in script.chapters for u in c.utterances
     )
     with atomic_path(output_dir / mp3_name) as temp:
-        audio = assemble.assemble(rendered, temp)
+        # Every voice is resampled to the narration's rate; chapter times are counted in it.
+        audio = assemble.assemble(rendered, temp, sample_rate=identify(voices["body"]).sample_rate)
         tags.write_tags(
             temp,
             tags.EpisodeTags(
@@ -484,7 +512,7 @@ def _description(script: Script, meta: EpisodeSettings) -> str:
 
 def _inputs_hash(
     script: Script,
-    spec: EngineSpec,
+    voices: dict[str, EngineSpec],
     settings: GuideSettings,
     meta: EpisodeSettings,
     number: int,
@@ -494,7 +522,7 @@ def _inputs_hash(
     payload = {
         "generator": __version__,
         "script": dataclasses.asdict(script),
-        "engine": engine_identity(spec),
+        "voices": {role: engine_identity(spec) for role, spec in voices.items()},
         "episode": dataclasses.asdict(meta),
         "number": number,
         "author": settings.author,

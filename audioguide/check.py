@@ -140,9 +140,14 @@ class _Folder:
 
 
 def _check_channel(channel: ET.Element, folder: _Folder) -> Iterator[Problem]:
-    for tag in ("title", "link", "description", "language", "itunes:author"):
+    for tag in ("title", "link", "description", "language"):
         if not _text(channel, tag):
             yield Problem(FEED_FILE, f"the channel has no {tag}")
+    # Apple recommends an author but accepts a feed without one.
+    if not _text(channel, "itunes:author"):
+        yield Problem(
+            FEED_FILE, "the channel has no itunes:author; apps show none", warning=True
+        )
     category = channel.find("itunes:category", NAMESPACES)
     if category is None or not category.get("text"):
         yield Problem(FEED_FILE, "the channel has no itunes:category")

@@ -104,11 +104,15 @@ def render_feed(
     ET.SubElement(channel, _tag("itunes", "image"), {"href": links.url(cover_file)})
     _category(channel, guide.category)
     _text(channel, _tag("itunes", "explicit"), "true" if guide.explicit else "false")
-    _text(channel, _tag("itunes", "author"), guide.author)
-    owner = ET.SubElement(channel, _tag("itunes", "owner"))
-    _text(owner, _tag("itunes", "name"), guide.author)
-    if guide.owner_email:
-        _text(owner, _tag("itunes", "email"), guide.owner_email)
+    # Empty elements would be read as an author named "": leave out what the guide does not say.
+    if guide.author:
+        _text(channel, _tag("itunes", "author"), guide.author)
+    if guide.author or guide.owner_email:
+        owner = ET.SubElement(channel, _tag("itunes", "owner"))
+        if guide.author:
+            _text(owner, _tag("itunes", "name"), guide.author)
+        if guide.owner_email:
+            _text(owner, _tag("itunes", "email"), guide.owner_email)
     _text(channel, _tag("itunes", "type"), "episodic")
     if guide.base_url:
         _text(channel, _tag("podcast", "guid"), feed_guid(links.url(FEED_FILE)))
@@ -141,7 +145,8 @@ def _item(
     _text(item, "guid", episode.guid).set("isPermaLink", "false")
     _text(item, "pubDate", _rfc822(_parse_rfc3339(episode.pub_date, episode.slug)))
     _text(item, _tag("itunes", "title"), episode.title)
-    _text(item, _tag("itunes", "author"), episode.author or guide.author)
+    if episode.author or guide.author:
+        _text(item, _tag("itunes", "author"), episode.author or guide.author)
     _text(item, _tag("itunes", "duration"), str(round(episode.duration_ms / 1000)))
     # Zero is how settings say "none": Apple numbers episodes and seasons from 1.
     if episode.number:

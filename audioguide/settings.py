@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from audioguide.errors import ScriptError
+from audioguide.model import EngineSpec
 
 GUIDE_FILE = "guide.toml"
 EPISODE_FILE = "episode.toml"
@@ -34,6 +35,10 @@ class GuideSettings:
     """Voice of the engine; empty means the engine's default voice."""
     speed: float = 1.0
     """Speaking rate: 1.0 is the voice's natural pace, 1.2 is 20% faster."""
+    title_engine: str = ""
+    """Engine that speaks chapter titles; empty means the narration's engine."""
+    title_voice: str = ""
+    """Voice that speaks chapter titles; empty means the narration's voice (or the title engine's default)."""
     base_url: str = ""
     """Public URL the output folder will be served from; makes feed links absolute."""
     link: str = ""
@@ -69,6 +74,12 @@ class EpisodeSettings:
     """Episode number; 0 means its position in the guide."""
     season: int = 0
     """Season number; 0 means none."""
+    engine: str = ""
+    """Engine for this episode's narration; empty means the guide's."""
+    voice: str = ""
+    """Voice for this episode; empty means the guide's (with another engine: that engine's default)."""
+    speed: float = 0.0
+    """Speaking rate for this episode; 0 means the guide's."""
 
 
 Settings = TypeVar("Settings", GuideSettings, EpisodeSettings)
@@ -140,6 +151,28 @@ def _field_docs(cls: type) -> dict[str, str]:
         ):
             docs[node.target.id] = following.value.value.strip().splitlines()[0]  # type: ignore[attr-defined]
     return docs
+
+
+ROLES = ("title", "body")
+"""Utterance roles that may have voices of their own (see `Utterance.role`)."""
+
+
+def voice_specs(guide: GuideSettings, episode: EpisodeSettings | None = None) -> dict[str, EngineSpec]:
+    """The engine, voice and speed of each role of an episode: its own settings over the guide's.
+
+    A voice is only inherited along with its engine (a piper model path means nothing to
+    hibari); an empty voice leaves the choice to the engine and the episode's language.
+    """
+    own_engine, own_voice, own_speed = (episode.engine, episode.voice, episode.speed) if episode else ("", "", 0.0)
+    engine = own_engine or guide.engine
+    voice = own_voice or (guide.voice if engine == guide.engine else "")
+    title_engine = guide.title_engine or engine
+    title_voice = guide.title_voice or (voice if title_engine == engine else "")
+    options = (("speed", repr(float(own_speed or guide.speed))),)
+    return {
+        "title": EngineSpec(title_engine, title_voice or None, options),
+        "body": EngineSpec(engine, voice or None, options),
+    }
 
 
 def override(settings: Settings, **changes: Any) -> Settings:

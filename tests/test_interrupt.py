@@ -26,12 +26,18 @@ SENTENCES = [
 ]
 
 
-def _write_article(path: Path, variant: str) -> int:
-    """A ten-section article; returns how many utterances it makes (titles included)."""
+def _write_article(path: Path, variant: str, *, all_new: bool = False) -> int:
+    """A ten-section article; returns how many utterances it makes (titles included).
+
+    The first sentence of each stop names the variant; with `all_new` every sentence does, so
+    nothing of it can come from the cache."""
     lines = [f"# River Walk {variant}", ""]
     for n in range(SECTIONS):
         lines += [f"## Stop {n + 1} {variant}", ""]
-        lines += [f"{s} ({variant}, stop {n + 1}.)" if i == 0 else s for i, s in enumerate(SENTENCES)]
+        lines += [
+            f"{s} ({variant}, stop {n + 1}.)" if all_new or i == 0 else s
+            for i, s in enumerate(SENTENCES)
+        ]
         lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
     return 1 + SECTIONS * (1 + len(SENTENCES))
@@ -66,7 +72,7 @@ def test_sigkill_at_any_moment_leaves_a_loadable_output(tmp_path):
     subprocess.run(_build_command(article, output, cache), check=True, capture_output=True)
     _assert_loadable(output)
 
-    total = _write_article(article, "B")
+    total = _write_article(article, "B", all_new=True)
     killed_while_running = 0
     for delay in (0.5, 1.2, 2.0, 2.8, 3.6, 4.4):
         process = subprocess.Popen(
@@ -91,12 +97,16 @@ def test_sigkill_at_any_moment_leaves_a_loadable_output(tmp_path):
 
 def test_ctrl_c_ends_with_one_line_and_status_130(tmp_path):
     article, output, cache = tmp_path / "walk.md", tmp_path / "output", tmp_path / "cache"
-    _write_article(article, "C")
+    _write_article(article, "C", all_new=True)
     process = subprocess.Popen(
         _build_command(article, output, cache),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    time.sleep(2.0)
+    # Interrupt once speech is under way: the first utterance has reached the cache.
+    deadline = time.monotonic() + 60
+    while not any(cache.rglob("*.pcm")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr

@@ -17,6 +17,7 @@ from audioguide.engines.base import (
     EngineIdentity,
     EngineProvider,
     VoiceInfo,
+    pick_voice,
 )
 from audioguide.errors import EngineError
 from audioguide.model import EngineSpec
@@ -30,6 +31,7 @@ __all__ = [
     "check_engine",
     "engine_identity",
     "engine_names",
+    "for_language",
     "get_engine",
     "identify",
     "list_voices",
@@ -79,6 +81,52 @@ def identify(spec: EngineSpec) -> EngineIdentity:
 def check_engine(spec: EngineSpec) -> None:
     """Raise EngineError now if `spec` names an engine, voice or option that cannot work here."""
     identify(spec)
+
+
+def for_language(spec: EngineSpec, language: str) -> EngineSpec:
+    """`spec` with a voice for `language` when it names none (an explicit voice is kept as is).
+
+    Raises EngineError, listing the installed voices and those that speak `language`, when the
+    engine has no voice for it.
+    """
+    if spec.voice or not language:
+        return spec
+    voice = _voice_for(spec.name, language)
+    if voice is None:
+        raise EngineError(f"{spec.name} has no voice for language {language!r}; {_language_help(language)}")
+    return dataclasses.replace(spec, voice=voice)
+
+
+def _voice_for(name: str, language: str) -> str | None:
+    provider = _provider(name)
+    chooser = getattr(provider, "voice_for_language", None)
+    if chooser is not None:
+        return chooser(language)
+    return pick_voice(provider.voices(), language, provider.default_voice)
+
+
+def _language_help(language: str) -> str:
+    """What is installed, and which engines could speak `language`, in one line."""
+    installed = [v for v in list_voices() if v.available]
+    listed = ", ".join(_described(v) for v in installed)
+    speakers = []
+    for name in dict.fromkeys(v.engine for v in installed):
+        try:
+            voice = _voice_for(name, language)
+        except EngineError:
+            continue
+        if voice is not None:
+            speakers.append(f"{name} {voice}")
+    found = f"voices for {language!r}: {', '.join(speakers)}" if speakers else f"no installed voice speaks {language!r}"
+    return f"installed voices: {listed or 'none'}; {found}"
+
+
+def _described(voice: VoiceInfo) -> str:
+    """`piper joe (en-US)`; an engine that picks voices by language says so instead of one."""
+    online = "" if voice.offline else ", online"
+    if hasattr(_provider(voice.engine), "voice_for_language"):
+        return f"{voice.engine} (many languages{online})"
+    return f"{voice.engine} {voice.voice} ({voice.language}{online})"
 
 
 def engine_identity(spec: EngineSpec) -> dict[str, object]:

@@ -81,6 +81,29 @@ class EngineProvider(Protocol):
 
     def load(self, identity: EngineIdentity) -> Engine: ...
 
+    # Optional: `voice_for_language(language: str) -> str | None`, for an engine whose voices
+    # speak more languages than `voices()` lists (gtts). Without it, `pick_voice` chooses.
+
+
+def primary_language(tag: str) -> str:
+    """`en` of `en-US`, `en_GB` or `EN`: the part of a language tag that names the language."""
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def pick_voice(voices: list[VoiceInfo], language: str, default: str) -> str | None:
+    """The available voice for `language`: one of the exact tag first, then one of the same
+    language (`en-GB` settles for `en-US`); among equals the engine's default voice."""
+    usable = [v for v in voices if v.available]
+    wanted = language.replace("_", "-").lower()
+    for matches in (
+        lambda v: v.language.lower() == wanted,
+        lambda v: primary_language(v.language) == primary_language(wanted),
+    ):
+        found = [v.voice for v in usable if matches(v)]
+        if found:
+            return default if default in found else found[0]
+    return None
+
 
 def canonical_options(engine: str, given: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
     """`given` over `defaults`, refusing options the engine does not know (a typo would be silent)."""

@@ -24,6 +24,7 @@ from audioguide.engines.base import (
     package_version,
     parse_flag,
     parse_number,
+    primary_language,
 )
 from audioguide.errors import AudioError, EngineError
 from audioguide.ffmpeg import ffmpeg_exe
@@ -42,6 +43,13 @@ def _languages() -> dict[str, str]:
     from gtts.lang import tts_langs
 
     return tts_langs()
+
+
+def voice_for_language(language: str) -> str | None:
+    """The gTTS language code for a language tag (`fr-CA` exactly, `de-AT` as `de`), or None."""
+    codes = {code.lower(): code for code in _languages()}
+    tag = language.replace("_", "-").lower()
+    return codes.get(tag) or codes.get(primary_language(tag))
 
 
 def timeout_s() -> float:

