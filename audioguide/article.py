@@ -18,6 +18,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from audioguide.clutter import MAX_BOILERPLATE_WORDS, boilerplate_note, is_boilerplate, repetition_notes
 from audioguide.errors import ArticleError
 from audioguide.markup import Block, Heading, Parsed, parse_html, parse_markdown
 from audioguide.model import Article, Section
@@ -95,14 +96,16 @@ def parse_article(text: str, fmt: str, name: str) -> Article:
 
 
 def build_article(parsed: Parsed, name: str) -> Article:
-    """Cut a reader's blocks into sections; headings without text of their own are noted, not kept."""
+    """Cut a reader's blocks into sections; headings without text of their own are noted, not kept,
+    and so is boilerplate; sections that repeat each other are noted."""
     stem = Path(name).stem
     title = parsed.title or _title_from_name(stem)
     notes = list(parsed.notes)
+    blocks, dropped = _without_boilerplate(parsed.blocks)
     chapters: list[tuple[str, list[str]]] = []
     opening: list[str] = []
     pending: list[Heading] = []  # headings still waiting for text of their own
-    for block in parsed.blocks:
+    for block in blocks:
         if isinstance(block, Heading) and block.level <= MAX_SECTION_LEVEL:
             _settle(pending, block, notes)
             pending.append(block)
@@ -113,6 +116,8 @@ def build_article(parsed: Parsed, name: str) -> Article:
             pending.clear()
         (chapters[-1][1] if chapters else opening).append(text)
     _settle(pending, None, notes)
+    if (note := boilerplate_note(dropped)) is not None:
+        notes.append(note)
     if opening:
         chapters.insert(0, (parsed.title or "Introduction", opening))
     if not chapters:
@@ -122,9 +127,54 @@ def build_article(parsed: Parsed, name: str) -> Article:
         Section(id=f"{n:0{width}d}-{slugify(heading)}", title=heading, paragraphs=tuple(paragraphs))
         for n, (heading, paragraphs) in enumerate(chapters, start=1)
     )
+    notes.extend(repetition_notes(sections))
     return Article(title=title, slug=slugify(stem) if slugify(stem, "") else slugify(title, "article"),
-                   sections=sections, language=parsed.language or "en", author=parsed.author,
+                   sections=sections, language=language_tag(parsed.language) or "en", author=parsed.author,
                    link=parsed.link, notes=tuple(notes))
+
+
+def _without_boilerplate(blocks: list[Block]) -> tuple[list[Block], list[str]]:
+    """Blocks with boilerplate taken out, and what was taken. A boilerplate heading goes with
+    what it heads only when that is a few short blocks; otherwise the heading stays."""
+    kept: list[Block] = []
+    dropped: list[str] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if isinstance(block, Heading) and is_boilerplate(block.text):
+            end = i + 1
+            while end < len(blocks) and not (isinstance(blocks[end], Heading)
+                                              and blocks[end].level <= block.level):
+                end += 1
+            under = blocks[i + 1:end]
+            if len(under) <= 3 and all(isinstance(b, str) and len(b.split()) <= MAX_BOILERPLATE_WORDS
+                                       for b in under):
+                dropped.append(block.text)
+                i = end
+                continue
+        elif isinstance(block, str) and is_boilerplate(block):
+            dropped.append(block)
+            i += 1
+            continue
+        kept.append(block)
+        i += 1
+    return kept, dropped
+
+
+_LANGUAGE_NAMES = {"english": "en", "french": "fr", "français": "fr", "francais": "fr", "german": "de",
+                   "deutsch": "de", "spanish": "es", "español": "es", "italian": "it", "italiano": "it"}
+
+
+def language_tag(language: str) -> str:
+    """A language as a BCP 47 tag: "en_us" -> "en-US", "Français" -> "fr"; "" when there is none."""
+    language = _LANGUAGE_NAMES.get(language.strip().lower(), language)
+    parts = [part for part in re.split(r"[-_]", language.strip()) if part]
+    if not parts or not re.fullmatch(r"[A-Za-z]{2,3}", parts[0]):
+        return ""
+    tag = [parts[0].lower()]
+    for part in parts[1:]:
+        tag.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+    return "-".join(tag)
 
 
 def _settle(pending: list[Heading], following: Heading | None, notes: list[str]) -> None:

@@ -201,7 +201,7 @@ def pauses_of(settings: GuideSettings) -> Pauses:
     )
 
 
-def _with_options(settings: GuideSettings, options: BuildOptions) -> GuideSettings:
+def apply_options(settings: GuideSettings, options: BuildOptions) -> GuideSettings:
     """The guide's settings under the command line's; a voice option there speaks the whole build."""
     changes: dict[str, object] = {
         "engine": options.engine, "voice": options.voice, "speed": options.speed, "base_url": options.base_url,
@@ -266,9 +266,9 @@ class EpisodePlan:
 def dry_run(sources: Sequence[Path]) -> list[EpisodePlan]:
     """What a build would speak: per section its title, word count and estimated length."""
     guide = load_guide(sources)
-    pace = WORDS_PER_MINUTE * guide.settings.speed
     plans = []
     for source in guide.sources:
+        pace = WORDS_PER_MINUTE * (source.settings.speed or guide.settings.speed)
         script = read_episode_script(source, pauses_of(guide.settings))
         sections = []
         for chapter in script.chapters:
@@ -293,7 +293,7 @@ def build(
     """Build (or bring up to date) the guide in `options.output_dir`."""
     started = time.monotonic()
     guide = load_guide(sources)
-    settings = _with_options(guide.settings, options)
+    settings = apply_options(guide.settings, options)
     lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
     episodes = []
     for source in guide.sources:

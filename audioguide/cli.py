@@ -86,9 +86,16 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
     show_default=True,
     help="Folder for the feed, MP3s and player page.",
 )
-@click.option("--engine", help="Speech engine (see `audioguide voices`); default: the guide's.")
-@click.option("--voice", help="Voice of the engine; default: the guide's or the engine's.")
-@click.option("--speed", type=click.FloatRange(0.5, 2.0), help="Speaking rate, 1.0 = natural.")
+@click.option(
+    "--engine",
+    help="Speech engine for the whole build, titles and every episode (see `audioguide voices`); "
+    "default: the guide's.",
+)
+@click.option(
+    "--voice",
+    help="Voice for the whole build; default: the guide's, else the engine's voice for the language.",
+)
+@click.option("--speed", type=click.FloatRange(0.5, 2.0), help="Speaking rate of every voice, 1.0 = natural.")
 @click.option("--base-url", help="Public URL the output folder is served from.")
 @click.option(
     "-j", "--jobs", type=click.IntRange(1, 64),
@@ -120,7 +127,9 @@ def build(
     """Speak narration scripts (or articles) into a chaptered MP3 per episode and a feed.
 
     SOURCES are scripts folders or article files (default: scripts/). Only sections whose
-    script, voice or settings changed are spoken again.
+    script, voice or settings changed are spoken again. Voices come from guide.toml (engine,
+    voice, speed; title_engine and title_voice for chapter titles) and each episode.toml
+    (engine, voice, speed); an empty voice is the engine's voice for the episode's language.
 
     Example: audioguide build scripts --output output --base-url https://example.org/guide
     """

@@ -287,8 +287,13 @@ class _PageReader(HTMLParser):
             self.in_title = True
 
     def _metadata(self, tag: str, a: dict[str, str]) -> None:
-        if tag == "html" and a.get("lang"):
-            self.meta.setdefault("language", a["lang"])
+        lang = a.get("lang") or a.get("xml:lang")
+        if tag in ("html", "body", "main", "article") and lang:
+            self.meta.setdefault("language", lang)
+        elif tag == "meta" and a.get("http-equiv", "").lower() == "content-language" and a.get("content"):
+            self.meta.setdefault("content_language", a["content"].split(",")[0])
+        elif tag == "meta" and a.get("property") == "og:locale" and a.get("content"):
+            self.meta.setdefault("og_locale", a["content"])
         elif tag == "meta" and a.get("name", "").lower() == "author" and a.get("content"):
             self.meta.setdefault("author", a["content"])
         elif tag == "meta" and a.get("property") == "og:title" and a.get("content"):
@@ -376,8 +381,10 @@ def parse_html(text: str) -> Parsed:
     blocks = in_main or [block for block, _ in reader.found]
     page_title = re.sub(r"\s+", " ", "".join(reader.title_parts)).strip()
     page_title = re.split(r"\s+[|·•–—-]\s+", page_title)[0] if page_title else ""
-    parsed = Parsed(blocks=blocks, author=reader.meta.get("author", ""),
-                    language=reader.meta.get("language", ""), link=reader.meta.get("link"))
+    language = next((reader.meta[key] for key in ("language", "content_language", "og_locale")
+                     if reader.meta.get(key)), "")
+    parsed = Parsed(blocks=blocks, author=reader.meta.get("author", ""), language=language,
+                    link=reader.meta.get("link"))
     _title_from_lone_h1(parsed)
     parsed.title = parsed.title or reader.meta.get("og_title") or page_title or None
     return parsed

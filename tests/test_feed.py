@@ -116,6 +116,28 @@ def test_channel_has_every_tag_apps_and_directories_read():
     ]
 
 
+def test_an_author_the_guide_does_not_give_is_left_out_not_written_empty():
+    anonymous = dataclasses.replace(GUIDE, author="")
+    channel = parse(
+        render_feed(anonymous, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    ).find("channel")
+    assert channel.find("itunes:author", NAMESPACES) is None
+    assert channel.find("item/itunes:author", NAMESPACES) is None
+    assert [child.tag.split("}")[1] for child in channel.find("itunes:owner", NAMESPACES)] == [
+        "email"
+    ]
+    nobody = dataclasses.replace(anonymous, owner_email="")
+    channel = parse(
+        render_feed(nobody, [episode()], cover_file="cover.png", build_date=BUILD_DATE)
+    ).find("channel")
+    assert channel.find("itunes:owner", NAMESPACES) is None
+    # An episode's own author still shows.
+    feed = render_feed(
+        nobody, [episode(author="Bo Writer")], cover_file="cover.png", build_date=BUILD_DATE
+    )
+    assert parse(feed).findtext("channel/item/itunes:author", namespaces=NAMESPACES) == "Bo Writer"
+
+
 def test_item_has_every_tag_apps_and_directories_read():
     item = parse(
         render_feed(GUIDE, [episode()], cover_file="cover.png", build_date=BUILD_DATE)

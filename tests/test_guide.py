@@ -31,7 +31,7 @@ from PIL import Image
 
 from audioguide import article, narration
 from audioguide.assemble import CHAPTER_LEAD_MS, LEAD_IN_MS, TAIL_MS
-from audioguide.build import BuildOptions, BuildReport, build, load_guide
+from audioguide.build import BuildOptions, BuildReport, EpisodeReport, build, load_guide
 from audioguide.cli import cli
 from audioguide.ffmpeg import ffmpeg_exe
 from audioguide.settings import (
@@ -50,6 +50,7 @@ FEED_URL = BASE_URL + "feed.xml"
 GUIDE_TITLE = "Walks & Talks <on foot> 🚶"
 SPECIAL_TITLE = "<Tom & Jerry's \"Guide\"> 🎧"
 SPECIAL_HEADINGS = ["Cats & Dogs <3 🐱", "\"Quotes\" & 'Apostrophes' > less", "🎧🎧"]
+# Spelled out, not imported from feed.py: the namespace URIs themselves are under test.
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
@@ -103,15 +104,22 @@ class Built:
     def items(self) -> dict[str, ET.Element]:
         """Feed items by episode slug (from the enclosure's file name), in feed order."""
         channel = ET.fromstring(self.feed).find("channel")
-        return {_slug_of(item): item for item in channel.findall("item")}
+        return {_slug(item.find("enclosure").get("url")): item for item in channel.findall("item")}
+
+    def podcastparser_episodes(self) -> dict[str, dict]:
+        episodes = podcastparser.parse(FEED_URL, io.BytesIO(self.feed))["episodes"]
+        return {_slug(e["enclosures"][0]["url"]): e for e in episodes}
+
+    def feedparser_entries(self) -> dict[str, feedparser.FeedParserDict]:
+        return {_slug(e.enclosures[0].href): e for e in feedparser.parse(self.feed).entries}
+
+    def report_of(self, slug: str) -> EpisodeReport:
+        (report,) = [e for e in self.report.episodes if e.slug == slug]
+        return report
 
 
 def _slug(audio_url: str) -> str:
     return audio_url.rsplit("/", 1)[-1].split(".mp3")[0]
-
-
-def _slug_of(item: ET.Element) -> str:
-    return _slug(item.find("enclosure").get("url"))
 
 
 def _write_settings(path: Path, cls: type, **changes: object) -> None:
@@ -119,8 +127,10 @@ def _write_settings(path: Path, cls: type, **changes: object) -> None:
 
 
 def _cover(path: Path, width: int, height: int | None = None) -> None:
-    ramp = Image.linear_gradient("L").resize((width, height or width))
-    Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp.point(lambda v: 255 - v))).save(path)
+    size = (width, height or width)
+    ramp = Image.linear_gradient("L")
+    bands = (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp.point(lambda v: 255 - v))
+    Image.merge("RGB", bands).resize(size).save(path)
 
 
 def _split(folder: Path) -> Path:
@@ -158,7 +168,8 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> Built:
         image="art/cover.jpg",
     )
     for slug, number in NUMBERS.items():
-        _write_settings(scripts / slug / EPISODE_FILE, EpisodeSettings, number=number, season=SEASON)
+        episode_file = scripts / slug / EPISODE_FILE
+        _write_settings(episode_file, EpisodeSettings, number=number, season=SEASON)
     cache = root / "cache"
     output = root / "output"
     report = build([scripts], BuildOptions(output_dir=output, cache_dir=cache, jobs=2))
@@ -180,17 +191,31 @@ def test_episodes_come_in_the_order_and_numbers_their_settings_give(guide):
     for slug, item in items.items():
         assert item.findtext("itunes:episode", namespaces=NS) == str(NUMBERS[slug])
         assert item.findtext("itunes:season", namespaces=NS) == str(SEASON)
-    parsed = podcastparser.parse(FEED_URL, io.BytesIO(guide.feed))
-    assert {e["number"]: (e["season"], _slug_of_url(e)) for e in parsed["episodes"]} == {
-        number: (SEASON, slug) for slug, number in NUMBERS.items()
+    episodes = guide.podcastparser_episodes()
+    assert {slug: (e["number"], e["season"]) for slug, e in episodes.items()} == {
+        slug: (number, SEASON) for slug, number in NUMBERS.items()
     }
     # Folders in name order would be garden, harbour, tom: the numbers decided.
     assert [s.settings.slug for s in load_guide([guide.scripts]).sources] == ORDER
 
 
-def _slug_of_url(episode: dict) -> str:
-    (enclosure,) = episode["enclosures"]
-    return _slug(enclosure["url"])
+@pytest.mark.xfail(
+    strict=True,
+    reason="build.py numbers an episode without `number` by its position, which can repeat a "
+    "number another episode sets",
+)
+def test_an_episode_without_a_number_never_repeats_one_set_in_settings(tmp_path, plugins):
+    scripts = tmp_path / "scripts"
+    for name in ("a", "b", "c"):
+        source = tmp_path / f"{name}.md"
+        source.write_text(f"# Stop {name}\n\n## Look\n\nLook around.\n", encoding="utf-8")
+        narration.write_scripts(article.read_article(source), scripts)
+    _write_settings(scripts / "c" / EPISODE_FILE, EpisodeSettings, number=2)
+    output = tmp_path / "output"
+    build([scripts], BuildOptions(output_dir=output, engine="beeps", voice="square"))
+    items = ET.parse(output / "feed.xml").getroot().iter("item")
+    numbers = [item.findtext("itunes:episode", namespaces=NS) for item in items]
+    assert len(set(numbers)) == len(numbers) == 3, numbers
 
 
 def test_a_rebuild_keeps_the_order_and_the_feed(guide):
@@ -204,7 +229,7 @@ def test_a_rebuild_keeps_the_order_and_the_feed(guide):
 def test_podcastparser_reads_episodes_enclosures_durations_and_chapters(guide):
     parsed = podcastparser.parse(FEED_URL, io.BytesIO(guide.feed))
     assert parsed["title"] == GUIDE_TITLE
-    episodes = {_slug_of_url(e): e for e in parsed["episodes"]}
+    episodes = guide.podcastparser_episodes()
     assert sorted(episodes) == sorted(ORDER)
     for slug, episode in episodes.items():
         mp3 = guide.output / f"{slug}.mp3"
@@ -233,8 +258,9 @@ def test_feedparser_reads_the_feed_without_complaint(guide):
 
 CHANNEL_TAGS = [
     "title", "link", "description", "language", "lastBuildDate", "itunes:image",
-    "itunes:category", "itunes:explicit", "itunes:author", "itunes:owner", "itunes:owner/itunes:name",
-    "itunes:owner/itunes:email", "itunes:type", "podcast:guid", "podcast:locked", "atom:link",
+    "itunes:category", "itunes:explicit", "itunes:author", "itunes:owner",
+    "itunes:owner/itunes:name", "itunes:owner/itunes:email", "itunes:type", "podcast:guid",
+    "podcast:locked", "atom:link",
 ]  # fmt: skip
 ITEM_TAGS = [
     "title", "description", "content:encoded", "enclosure", "guid", "pubDate", "itunes:duration",
@@ -273,9 +299,8 @@ def test_the_feed_holds_every_tag_the_issue_lists(guide):
         enclosure = item.find("enclosure")
         assert enclosure.get("type") == "audio/mpeg"
         assert enclosure.get("length") == str((guide.output / f"{slug}.mp3").stat().st_size)
-        assert int(item.findtext("itunes:duration", namespaces=NS)) == round(
-            MP3(guide.output / f"{slug}.mp3").info.length
-        )
+        duration = item.findtext("itunes:duration", namespaces=NS)
+        assert int(duration) == round(guide.report_of(slug).duration_ms / 1000)
         chapters = item.find("podcast:chapters", NS)
         assert chapters.get("type") == "application/json+chapters"
         transcript = item.find("podcast:transcript", NS)
@@ -312,9 +337,7 @@ def _vtt_cues(path: Path) -> list[tuple[int, int, str]]:
 def test_chapters_agree_in_id3_feed_json_and_transcript(guide, slug):
     id3 = read_chapters(guide.output / f"{slug}.mp3")
     assert [m.title for m in id3] == _script_titles(guide.scripts, slug)
-    entry = next(
-        e for e in feedparser.parse(guide.feed).entries if f"/{slug}.mp3" in e.enclosures[0].href
-    )
+    entry = guide.feedparser_entries()[slug]
     psc = [
         (round(c.start_parsed.total_seconds() * 1000), c.title) for c in entry.psc_chapters.chapters
     ]
@@ -339,8 +362,7 @@ def test_chapters_agree_in_id3_feed_json_and_transcript(guide, slug):
 def test_cues_cover_the_audio_with_no_gap_longer_than_a_pause(guide, slug):
     mp3 = guide.output / f"{slug}.mp3"
     cues = _vtt_cues(guide.output / f"{slug}.vtt")
-    (report,) = [e for e in guide.report.episodes if e.slug == slug]
-    duration = report.duration_ms
+    duration = guide.report_of(slug).duration_ms
     assert cues[0][0] <= LEAD_IN_MS + 1
     assert cues[-1][1] >= duration - TAIL_MS - 1
     for (_, end, text), (start, _, _) in pairwise(cues):
@@ -351,14 +373,16 @@ def test_cues_cover_the_audio_with_no_gap_longer_than_a_pause(guide, slug):
     peak = np.abs(samples).max()
 
     def rms(start_ms: int, end_ms: int) -> float:
-        return float(np.sqrt(np.mean(samples[start_ms * rate // 1000 : end_ms * rate // 1000] ** 2)))
+        window = samples[start_ms * rate // 1000 : end_ms * rate // 1000]
+        return float(np.sqrt(np.mean(window**2)))
 
     for start, end, text in cues:
         assert rms(start, end) > 0.05 * peak, f"cue {text!r} holds no speech"
     guard = 100  # ms: encoder delay and MP3 frames blur the edges of a pause
     for (_, end, _), (start, _, text) in pairwise(cues):
         if start - end > 2 * guard:
-            assert rms(end + guard, start - guard) < 0.01 * peak, f"sound in the pause before {text!r}"
+            silence = rms(end + guard, start - guard)
+            assert silence < 0.01 * peak, f"sound in the pause before {text!r}"
 
 
 # --- 3. loudness, measured by ffmpeg's ebur128 on the decoded MP3 -----------------------------
@@ -382,9 +406,8 @@ def test_each_episode_is_at_podcast_loudness(guide, slug):
     lufs, peak = _ebur128(guide.output / f"{slug}.mp3")
     assert -17.0 <= lufs <= -15.0
     assert peak <= -1.0
-    (report,) = [e for e in guide.report.episodes if e.slug == slug]
     # What the build reports is what a listener's app would measure.
-    assert report.loudness_lufs == pytest.approx(lufs, abs=0.5)
+    assert guide.report_of(slug).loudness_lufs == pytest.approx(lufs, abs=0.5)
 
 
 def test_check_passes_on_the_three_episode_guide(guide):
@@ -404,26 +427,30 @@ def test_check_passes_on_the_bundled_guide(bundled_guide):
     assert result.output.strip().endswith(f"{output}: no problems found")
 
 
+def _edit_feed(folder: Path, change) -> None:
+    """Change the feed's text in place, leaving every other byte as the build wrote it."""
+    path = folder / "feed.xml"
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def _bump_length(folder: Path) -> str:
-    feed = (folder / "feed.xml").read_text(encoding="utf-8")
-    length = int(re.search(r'length="(\d+)"', feed).group(1))
-    (folder / "feed.xml").write_text(feed.replace(f'length="{length}"', f'length="{length + 1}"'), encoding="utf-8")
+    length = int(re.search(r'length="(\d+)"', (folder / "feed.xml").read_text()).group(1))
+    _edit_feed(folder, lambda feed: feed.replace(f'length="{length}"', f'length="{length + 1}"'))
     return f"enclosure length is {length + 1} but microneedling.mp3 has {length} bytes"
 
 
 def _drop_category(folder: Path) -> str:
-    feed = (folder / "feed.xml").read_text(encoding="utf-8")
-    (folder / "feed.xml").write_text(re.sub(r"\s*<itunes:category [^>]*/>", "", feed), encoding="utf-8")
+    _edit_feed(folder, lambda feed: re.sub(r"\s*<itunes:category [^>]*/>", "", feed))
     return "feed.xml: the channel has no itunes:category"
 
 
 def _swap_psc_chapters(folder: Path) -> str:
-    feed = (folder / "feed.xml").read_text(encoding="utf-8")
-    starts = re.findall(r'<psc:chapter start="([^"]+)"', feed)
+    starts = re.findall(r'<psc:chapter start="([^"]+)"', (folder / "feed.xml").read_text())
     second, third = starts[1], starts[2]
-    swapped = feed.replace(f'start="{second}"', "start=SECOND").replace(f'start="{third}"', f'start="{second}"')
-    (folder / "feed.xml").write_text(swapped.replace("start=SECOND", f'start="{third}"'), encoding="utf-8")
-    return f"psc:chapters out of order: chapter 3 starts at {second}, not after chapter 2 at {third}"
+    swap = {f'start="{second}"': f'start="{third}"', f'start="{third}"': f'start="{second}"'}
+    _edit_feed(folder, lambda feed: re.sub("|".join(swap), lambda m: swap[m.group(0)], feed))
+    order = f"chapter 3 starts at {second}, not after chapter 2 at {third}"
+    return f"psc:chapters out of order: {order}"
 
 
 def _swap_json_chapters(folder: Path) -> str:
@@ -441,9 +468,12 @@ def _small_cover(folder: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "breakage", [_bump_length, _drop_category, _swap_psc_chapters, _swap_json_chapters, _small_cover]
+    "breakage",
+    [_bump_length, _drop_category, _swap_psc_chapters, _swap_json_chapters, _small_cover],
 )
-def test_check_names_what_is_broken_in_a_copy_of_the_bundled_guide(bundled_guide, tmp_path, breakage):
+def test_check_names_what_is_broken_in_a_copy_of_the_bundled_guide(
+    bundled_guide, tmp_path, breakage
+):
     _, output, _ = bundled_guide
     broken = Path(shutil.copytree(output, tmp_path / "output"))
     expected = breakage(broken)
@@ -467,10 +497,10 @@ def test_titles_with_markup_characters_and_emoji_round_trip(guide):
     raw_chapters = sorted(tag.getall("CHAP"), key=lambda chap: chap.start_time)
     assert [str(c.sub_frames["TIT2"]) for c in raw_chapters] == SPECIAL_HEADINGS
 
-    entry = next(e for e in feedparser.parse(guide.feed).entries if "/tom.mp3" in e.enclosures[0].href)
+    entry = guide.feedparser_entries()["tom"]
     assert entry.title == SPECIAL_TITLE
     assert [c.title for c in entry.psc_chapters.chapters] == SPECIAL_HEADINGS
-    episode = next(e for e in podcastparser.parse(FEED_URL, io.BytesIO(guide.feed))["episodes"] if _slug_of_url(e) == "tom")
+    episode = guide.podcastparser_episodes()["tom"]
     assert episode["title"] == SPECIAL_TITLE
     assert [c["title"] for c in episode["chapters"]] == SPECIAL_HEADINGS
     item = guide.items()["tom"]
@@ -519,9 +549,8 @@ def test_an_unfit_cover_fails_the_build_in_one_line(guide, tmp_path, size, compl
     scripts = Path(shutil.copytree(guide.scripts, tmp_path / "scripts"))
     _cover(scripts / "art" / "cover.jpg", *size)
     output = tmp_path / "output"
-    result = CliRunner().invoke(
-        cli, ["build", str(scripts), "--output", str(output)], env={"AUDIOGUIDE_CACHE_DIR": str(guide.cache)}
-    )
+    command = ["build", str(scripts), "--output", str(output)]
+    result = CliRunner().invoke(cli, command, env={"AUDIOGUIDE_CACHE_DIR": str(guide.cache)})
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("Error: ") and complaint in line and "cover.jpg" in line
@@ -537,10 +566,12 @@ def test_id3_is_version_2_3_with_transcript_and_length(guide, slug):
     assert mp3.read_bytes()[:4] == b"ID3\x03"
     tag = ID3(mp3)
     assert tag.version == (2, 3, 0)
-    (report,) = [e for e in guide.report.episodes if e.slug == slug]
-    assert int(str(tag["TLEN"])) == report.duration_ms
+    duration = guide.report_of(slug).duration_ms
+    assert int(str(tag["TLEN"])) == duration
     # The MP3 decodes a frame or two longer than the PCM (encoder padding), never shorter.
-    assert 0 <= MP3(mp3).info.length * 1000 - report.duration_ms < 120
+    assert 0 <= MP3(mp3).info.length * 1000 - duration < 120
+    # The full transcript: every sentence spoken, as the timed transcript shows it.
     (lyrics,) = tag.getall("USLT")
-    assert lyrics.text.split("\n") == [text for _, _, text in _vtt_cues(guide.output / f"{slug}.vtt")]
+    cues = _vtt_cues(guide.output / f"{slug}.vtt")
+    assert lyrics.text.split("\n") == [text for _, _, text in cues]
 

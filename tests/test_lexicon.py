@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from audioguide.article import parse_article
+from audioguide.build import BuildOptions, build
 from audioguide.errors import ScriptError
-from audioguide.lexicon import Lexicon, apply_lexicon, read_lexicon
+from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
+from audioguide.narration import write_scripts
 from audioguide.model import Script, ScriptChapter, Utterance
 
 
@@ -61,3 +64,32 @@ def test_missing_file_is_empty_and_bad_entries_are_errors(tmp_path):
         _lexicon(tmp_path, '[wrds]\nfoo = "bar"\n')
     with pytest.raises(ScriptError, match="pattern"):
         _lexicon(tmp_path, "[patterns]\n'(' = 'x'\n")
+
+
+def _small_guide(root: Path) -> Path:
+    """A three-section guide written by `split`; only the second section says "nginx"."""
+    article = parse_article(
+        "# Servers\n\n## Start\n\nA server answers requests.\n\n"
+        "## Proxy\n\nPut nginx in front of it. Then restart nginx.\n\n"
+        "## Logs\n\nRead the logs every day.\n",
+        "markdown", "servers.md")
+    scripts = root / "scripts"
+    write_scripts(article, scripts)
+    return scripts
+
+
+def test_editing_one_entry_respeaks_only_the_sections_that_say_the_word(tmp_path):
+    scripts = _small_guide(tmp_path)
+    options = BuildOptions(output_dir=tmp_path / "output", cache_dir=tmp_path / "cache", jobs=1)
+    lexicon = scripts / LEXICON_FILE
+    lexicon.write_text('[words]\nnginx = "engine x"\nlogs = "logz"\n', encoding="utf-8")
+    first = build([scripts], options)
+    # Three titles and four sentences, all distinct.
+    assert (first.spoken, first.cached) == (7, 0)
+
+    lexicon.write_text('[words]\nnginx = "engine ex"\nlogs = "logz"\n', encoding="utf-8")
+    second = build([scripts], options)
+    assert (second.spoken, second.cached) == (2, 5), "only the two sentences saying nginx"
+
+    transcript = (tmp_path / "output" / "servers.vtt").read_text(encoding="utf-8")
+    assert "Put nginx in front of it." in transcript and "engine" not in transcript

@@ -142,6 +142,16 @@ def body(*paragraphs: str, language: str = "en") -> str:
         ("At 9:05 am on the 21st in 1999.", "At nine oh five a m on the twenty-first in nineteen ninety-nine."),
         ("Use 0.5 mm needles, approx. 2 kg.", "Use zero point five millimeters needles, approximately two kilograms."),
         ("Dr. Lee vs. Mr. Hyde etc. Then more.", "Doctor Lee versus Mister Hyde et cetera.\nThen more."),
+        ("Call 555-0100 or +44 20 7946 0958.",
+         "Call five five five, zero one zero zero or plus four four, two zero, seven nine four six, "
+         "zero nine five eight."),
+        ("Phone us on 555-1234, not 100-1000 times.",
+         "Phone us on five five five, one two three four, not one hundred to one thousand times."),
+        ("Version 3.11.2 of 2024-03-12, Lee et al.",
+         "Version three point eleven point two of March twelfth, twenty twenty-four, Lee and colleagues."),
+        ("In the 1990s and the '80s.", "In the nineteen nineties and the eighties."),
+        ("At 50 km/h in -3 °C, x-3 kg.",
+         "At fifty kilometers per hour in minus three degrees Celsius, x-three kilograms."),
     ],
 )
 def test_text_is_rewritten_for_the_ear(written: str, spoken: str) -> None:

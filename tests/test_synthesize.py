@@ -141,3 +141,48 @@ def test_unknown_engine_fails_before_any_work(tmp_path: Path) -> None:
 def test_empty_script_renders_without_loading_anything(tmp_path: Path) -> None:
     rendered = synthesize.render(script_of(), PIPER, SpeechCache(tmp_path), jobs=4)
     assert (rendered.chapters, rendered.spoken, rendered.cached) == ((), 0, 0)
+
+
+def test_each_role_speaks_in_its_own_voice(tmp_path: Path, beeps) -> None:
+    # "Intro" is a title in one chapter and narration in the other: two voices, two entries.
+    script = script_of(["Intro", "Intro", "Walk on."], ["Harbour", "Walk on."])
+    cache = SpeechCache(tmp_path)
+    rendered = synthesize.render(script, {"title": BEEPS, "body": PIPER}, cache)
+    titles, bodies = [], []
+    for chapter in rendered.chapters:
+        for utterance, speech in zip(chapter.chapter.utterances, chapter.speech):
+            (titles if utterance.role == "title" else bodies).append(speech)
+    assert [(s.sample_rate, s.num_samples) for s in titles] == [(8000, 5 * 80), (8000, 7 * 80)]
+    assert all(s.sample_rate == 22050 and s.num_samples > 11025 for s in bodies)
+    assert sorted(beeps.spoken) == ["Harbour", "Intro"], "titles only, each once"
+    assert (rendered.spoken, rendered.cached) == (5, 0)
+    assert cache.get(cache.key(identify(PIPER), "Intro")) == bodies[0]
+    assert cache.get(cache.key(identify(BEEPS), "Intro")) == titles[0]
+
+    again = synthesize.render(script, {"title": BEEPS, "body": PIPER}, cache)
+    assert (again.spoken, again.cached) == (0, 5) and again.chapters == rendered.chapters
+    # One voice for every role: only what that voice never said is spoken.
+    beeps.spoken.clear()
+    alone = synthesize.render(script, BEEPS, cache)
+    assert sorted(beeps.spoken) == ["Walk on."] and (alone.spoken, alone.cached) == (2, 3)
+
+
+def test_workers_load_every_voice_they_need(tmp_path: Path, beeps) -> None:
+    voices = {"title": BEEPS, "body": PIPER}
+    alone = synthesize.render(SPOKEN, voices, SpeechCache(tmp_path / "one"), jobs=1)
+    shared = synthesize.render(SPOKEN, voices, SpeechCache(tmp_path / "two"), jobs=2)
+    assert shared.chapters == alone.chapters
+    assert {s.sample_rate for s in flat(shared)} == {8000, 22050}
+
+
+def test_roles_without_a_voice_speak_as_the_body(tmp_path: Path, beeps) -> None:
+    rendered = synthesize.render(script_of(["Intro", "one"]), {"body": BEEPS}, SpeechCache(tmp_path))
+    assert [s.sample_rate for s in flat(rendered)] == [8000, 8000]
+    with pytest.raises(ValueError, match="'body' voice"):
+        synthesize.render(script_of(["Intro"]), {"title": BEEPS}, SpeechCache(tmp_path))
+
+
+def test_an_unknown_title_voice_fails_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="hibari has no voice 'bob'; available voices: heart"):
+        synthesize.render(SPOKEN, {"title": EngineSpec("hibari", "bob"), "body": PIPER}, SpeechCache(tmp_path / "c"))
+    assert not (tmp_path / "c").exists()
