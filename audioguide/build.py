@@ -340,7 +340,8 @@ def _build_locked(
     reports: list[EpisodeReport] = []
     recorded = manifest.get("episodes", {})
     built_at: list[str] = []
-    for number, work in enumerate(episodes_in, start=1):
+    numbers = _episode_numbers([work.source.settings.number for work in episodes_in])
+    for number, work in zip(numbers, episodes_in):
         source, script = work.source, work.script
         meta = source.settings
         inputs = _inputs_hash(script, work.voices, settings, meta, number, cover_sha)
@@ -480,7 +481,7 @@ def _build_episode(
         pub_date=pub_date,
         chapters=audio.chapters,
         cues=audio.cues,
-        number=meta.number or number,
+        number=number,
         season=meta.season or None,
         author=meta.author or settings.author,
         language=script.language,
@@ -508,6 +509,20 @@ def _description(script: Script, meta: EpisodeSettings) -> str:
                 if sum(len(s) + 1 for s in sentences) > 300:
                     return " ".join(sentences)
     return " ".join(sentences) or script.title
+
+
+def _episode_numbers(settings_numbers: list[int]) -> list[int]:
+    """Episode numbers in guide order: those set in settings, and for the others the next number
+    after the previous episode's that no setting has taken."""
+    taken = {n for n in settings_numbers if n}
+    numbers: list[int] = []
+    for number in settings_numbers:
+        if not number:
+            number = (numbers[-1] if numbers else 0) + 1
+            while number in taken:
+                number += 1
+        numbers.append(number)
+    return numbers
 
 
 def _inputs_hash(

@@ -199,11 +199,6 @@ def test_episodes_come_in_the_order_and_numbers_their_settings_give(guide):
     assert [s.settings.slug for s in load_guide([guide.scripts]).sources] == ORDER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py numbers an episode without `number` by its position, which can repeat a "
-    "number another episode sets",
-)
 def test_an_episode_without_a_number_never_repeats_one_set_in_settings(tmp_path, plugins):
     scripts = tmp_path / "scripts"
     for name in ("a", "b", "c"):
