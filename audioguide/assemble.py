@@ -28,7 +28,7 @@ from scipy.signal import resample_poly
 
 from audioguide.errors import AudioError
 from audioguide.ffmpeg import ffmpeg_exe
-from audioguide.loudness import LoudnessMeter, db_to_gain, limit
+from audioguide.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit, peak_envelope
 from audioguide.model import AssembledAudio, ChapterMark, Cue, RenderedScript, Speech
 
 LEAD_IN_MS = 300
@@ -42,11 +42,16 @@ NOISE_FLOOR = 32768 * 10 ** (-60 / 20)
 KEEP_BEFORE_MS = 30
 KEEP_AFTER_MS = 60
 """Trimming keeps this much around the sound, so soft onsets and decaying endings stay whole."""
-CODEC_HEADROOM_DB = 2.0
+CODEC_HEADROOM_DB = 2.5
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
 CODEC_LOSS_LU = 0.4
 """Loudness the MP3 measures below its PCM (libmp3lame's low-pass at 64 kbps mono, measured)."""
-LOUDNESS_TOLERANCE_LU = 0.1
+LOUDNESS_TOLERANCE_LU = 0.15
+PEAK_MARGIN_DB = 0.1
+"""How far under the true-peak ceiling the MP3 must stay, for meters that round differently."""
+TRUE_PEAK_OVERLAP = 16
+GAIN_RANGE_DB = 9.0
+"""Most gain the limiter passes may add to the first pass's, to win back what limiting took."""
 LIMITER_PASSES = 4
 SILENCE_BLOCK = 1 << 15
 
@@ -192,17 +197,52 @@ def _master(
     aim = target_lufs + CODEC_LOSS_LU
     ceiling = db_to_gain(true_peak_dbtp - CODEC_HEADROOM_DB)
     gain_db = aim - raw
+    # The envelopes scale with the gain, so they are found once, precise wherever a pass with
+    # up to GAIN_RANGE_DB more gain could need them.
+    floor = ceiling / db_to_gain(gain_db + GAIN_RANGE_DB)
+    envelopes = [peak_envelope(speech, floor) for speech in raw_speech]
     tried: list[tuple[float, float]] = []
     for _ in range(LIMITER_PASSES):
-        gain = db_to_gain(gain_db)
-        mastered = [limit(speech * gain, ceiling, rate) for speech in raw_speech]
+        gain = db_to_gain(min(gain_db, aim - raw + GAIN_RANGE_DB))
+        mastered = [
+            limit(speech * gain, ceiling, rate, peaks=envelope * gain)
+            for speech, envelope in zip(raw_speech, envelopes)
+        ]
         loudness = _loudness(spans, mastered, rate)
         if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
         tried.append((gain_db, loudness))
         gain_db += (aim - loudness) / _slope(tried)
     _encode(_blocks(spans, mastered), rate, bitrate_kbps, mp3_path)
+    # The codec's overshoot varies with the material: check the MP3 itself, and in the rare case
+    # it tops the ceiling, encode once more with the gain lowered by the excess.
+    allowed = db_to_gain(true_peak_dbtp - PEAK_MARGIN_DB)
+    excess_db = gain_to_db(max(_mp3_true_peak(mp3_path, rate, allowed), allowed)) - gain_to_db(allowed)
+    if excess_db > 0:
+        cut = db_to_gain(-excess_db)
+        _encode(_blocks(spans, [speech * cut for speech in mastered]), rate, bitrate_kbps, mp3_path)
+        loudness -= excess_db
     return round(loudness - CODEC_LOSS_LU, 2)
+
+
+def _mp3_true_peak(mp3_path: Path, rate: int, floor: float) -> float:
+    """True peak (linear) of an MP3, decoded by ffmpeg and scanned block by block; exact where it
+    exceeds `floor`, only a lower bound below it."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp3_path),
+               "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]  # fmt: skip
+    peak = 0.0
+    tail = np.zeros(0)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+        assert process.stdout is not None
+        while block := process.stdout.read(1 << 20):
+            samples = np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2") / 32768
+            # A little overlap lets a peak between two blocks be seen.
+            joined = np.concatenate([tail, samples])
+            peak = max(peak, float(peak_envelope(joined, floor).max(initial=0.0)))
+            tail = samples[-2 * TRUE_PEAK_OVERLAP :]
+    if process.returncode:
+        raise AudioError(f"ffmpeg could not decode {mp3_path.name} to check its peak level")
+    return peak
 
 
 def _slope(tried: list[tuple[float, float]]) -> float:

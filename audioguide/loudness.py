@@ -139,14 +139,18 @@ def true_peak(samples: np.ndarray) -> float:
     return float(sample_peaks(samples).max(initial=0.0))
 
 
-def limit(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
+def limit(
+    samples: np.ndarray, ceiling: float, sample_rate: int, *, peaks: np.ndarray | None = None
+) -> np.ndarray:
     """`samples` with peaks pulled under `ceiling` (linear true peak) by a smooth look-ahead gain.
 
     The gain needed at each sample is spread by a minimum filter over +-LOOKAHEAD_S and then
     smoothed by a moving average no wider than that, so the smoothed gain never rises above
-    what any sample needs, and it ramps over about 20 ms instead of jumping.
+    what any sample needs, and it ramps over about 20 ms instead of jumping. `peaks`, the
+    samples' `peak_envelope` if the caller has it, saves finding it again.
     """
-    peaks = peak_envelope(samples, ceiling)
+    if peaks is None:
+        peaks = peak_envelope(samples, ceiling)
     if peaks.max(initial=0.0) <= ceiling:
         return samples
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
