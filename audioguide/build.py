@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from audioguide import __version__, article, assemble, cover, feed, narration, player, synthesize, tags
+from audioguide import __version__, article, cover, feed, narration, player, synthesize, tags
 from audioguide.tags import MAX_CHAPTERS
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import engine_identity, for_language, identify
@@ -443,6 +443,10 @@ def _build_episode(
         done += count
         if progress:
             progress(script.title, done, total)
+
+    # Imported here: scipy, which assembly needs, takes longer to import than a whole no-op
+    # build takes without it.
+    from audioguide import assemble
 
     rendered = synthesize.render(script, voices, cache, jobs=jobs, on_progress=advance)
     mp3_name = f"{script.slug}.mp3"

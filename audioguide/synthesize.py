@@ -19,6 +19,8 @@ from audioguide.cache import SpeechCache
 from audioguide.errors import EngineError
 from audioguide.model import EngineSpec, RenderedChapter, RenderedScript, Script, Speech
 
+TEXTS_PER_WORKER = 12
+"""Fewest texts worth starting one more worker process for."""
 Progress = Callable[[int], None]
 Voices = EngineSpec | Mapping[str, EngineSpec]
 """One voice for everything, or a voice per utterance role; roles not named speak as "body"."""
@@ -80,7 +82,8 @@ def _speak(work: list[tuple[EngineSpec, str]], jobs: int) -> Iterator[tuple[int,
     """Speech for each (voice, text) of `work`, as (its index, speech) in the order it is ready."""
     if not work:
         return
-    workers = min(jobs, len(work))
+    # A worker process costs a start-up and a voice load: small batches stay in this process.
+    workers = min(jobs, -(-len(work) // TEXTS_PER_WORKER))
     if workers <= 1:
         for index, (spec, text) in enumerate(work):
             yield index, engines.get_engine(spec).synthesize(text)
