@@ -11,11 +11,12 @@ A script file (`NN-slug.txt`, one per section) looks like this::
     ; A line starting with a semicolon is a comment and is not spoken.
 
 The first line (after any comments) is `# ` and the chapter title, shown as is and spoken with its
-numbers in words. Lines of a paragraph are joined and split again into sentences, so hard-wrapped
-text is fine. `[pause 1.5s]` or `[pause 800ms]`, inline or on a line of its own, lengthens the
-silence after what precedes it; any other `[...]` is an error, so narration writes round
-brackets only. Each folder also holds `episode.toml` (the episode's settings) and
-`.split-hashes.json`, which records what `split` wrote so that hand edits are never overwritten.
+markup and symbols cleaned and its numbers in words (a title of emoji alone is not spoken).
+Lines of a paragraph are joined and split again into sentences, so hard-wrapped text is fine.
+`[pause 1.5s]` or `[pause 800ms]`, inline or on a line of its own, lengthens the silence after
+what precedes it; any other `[...]` is an error, so narration writes round brackets only. Each
+folder also holds `episode.toml` (the episode's settings) and `.split-hashes.json`, which records
+what `split` wrote so that hand edits are never overwritten.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ _PAUSE = re.compile(r"pause\s+(\d+(?:\.\d+)?)\s*(ms|s)", re.I)
 def narrate_section(section: Section, language: str = "en") -> str:
     """The script file text of one section: its title line, then its text written for the ear."""
     lang = lang_for(language)
-    title = clean_inline(section.title, lang) or "Untitled section"
+    # The title line keeps the heading as written (it becomes the chapter's title); only its
+    # spoken form is cleaned, when the script is read.
+    title = re.sub(r"\s+", " ", section.title).strip() or "Untitled section"
     paragraphs = []
     for block in section.paragraphs:
         for spoken in _spoken_blocks(block, lang):
@@ -190,7 +193,9 @@ def parse_chapter(text: str, origin: str, chapter_id: str, pauses: Pauses, langu
             if not stripped.startswith("# ") or not stripped[2:].strip():
                 raise ScriptError(f"{origin}:{number}: the first line should be '# <chapter title>'")
             title = stripped[2:].strip()
-            said.append(_Said(normalize_title(title, lang) or title, pauses.title_ms, role="title"))
+            spoken_title = normalize_title(title, lang)
+            if spoken_title:  # a title of emoji alone is shown, not spoken
+                said.append(_Said(spoken_title, pauses.title_ms, role="title"))
         elif stripped:
             paragraph.append((number, stripped))
         elif paragraph:
@@ -199,7 +204,7 @@ def parse_chapter(text: str, origin: str, chapter_id: str, pauses: Pauses, langu
         end_paragraph()
     if title is None:
         raise ScriptError(f"{origin}: the script is empty")
-    if len(said) == 1:
+    if all(s.role == "title" for s in said):
         raise ScriptError(f"{origin}: the script has a title but no narration text")
     said[-1].pause_ms = pauses.section_ms
     utterances = tuple(Utterance(s.text, s.pause_ms + s.extra_ms, s.role) for s in said)

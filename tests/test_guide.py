@@ -508,11 +508,6 @@ def test_titles_with_markup_characters_and_emoji_round_trip(guide):
     assert [c["title"] for c in document["chapters"]] == SPECIAL_HEADINGS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="narration.narrate_section writes the title line cleaned for speech: '&' becomes "
-    "'and', emoji are dropped, so chapters lose the article's headings",
-)
 def test_article_headings_reach_the_chapters_as_written(guide, tmp_path):
     source = tmp_path / "tom.html"
     source.write_text(ARTICLES["tom.html"], encoding="utf-8")
