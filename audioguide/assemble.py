@@ -189,7 +189,8 @@ def _master(
     The MP3 encoder's low-pass takes CODEC_LOSS_LU more, which the target includes.
     Returns the loudness of the PCM that was encoded, less that loss (None for silence).
     """
-    raw_speech = [span.speech / 32768 for span in spans]
+    # Single precision is ample for 16-bit audio, and halves the memory and time of every pass.
+    raw_speech = [span.speech.astype(np.float32) / np.float32(32768) for span in spans]
     raw = _loudness(spans, raw_speech, rate)
     if not math.isfinite(raw):
         _encode(_blocks(spans, raw_speech), rate, bitrate_kbps, mp3_path)
@@ -213,6 +214,7 @@ def _master(
             break
         tried.append((gain_db, loudness))
         gain_db += (aim - loudness) / _slope(tried)
+    del envelopes, raw_speech
     _encode(_blocks(spans, mastered), rate, bitrate_kbps, mp3_path)
     # The codec's overshoot varies with the material: check the MP3 itself, and in the rare case
     # it tops the ceiling, encode once more with the gain lowered by the excess.

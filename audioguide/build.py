@@ -28,8 +28,8 @@ from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import engine_identity, for_language, identify
 from audioguide.errors import BuildError, ScriptError
 from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
-from audioguide.files import atomic_path, sha256_file, write_atomic
-from audioguide.model import EngineSpec, Episode, Pauses, Script
+from audioguide.files import StagedWrites, sha256_file, sweep_temporaries, write_atomic
+from audioguide.model import Article, EngineSpec, Episode, Pauses, Script
 from audioguide.settings import (
     EPISODE_FILE,
     GUIDE_FILE,
@@ -73,7 +73,8 @@ class EpisodeSource:
 
     path: Path
     settings: EpisodeSettings
-    is_article: bool
+    article: Article | None = None
+    """The parsed article, when the source is an article file rather than a scripts folder."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def load_guide(sources: Sequence[Path]) -> Guide:
                         source=str(source),
                         link=parsed.link or "",
                     ),
-                    is_article=True,
+                    article=parsed,
                 )
             )
             if settings is None:
@@ -185,7 +186,7 @@ def _episode_folders(scripts_dir: Path) -> list[EpisodeSource]:
 
 def _episode_folder(folder: Path) -> EpisodeSource:
     settings = read_settings(EpisodeSettings, folder / EPISODE_FILE)
-    return EpisodeSource(path=folder, settings=settings, is_article=False)
+    return EpisodeSource(path=folder, settings=settings)
 
 
 def default_jobs() -> int:
@@ -232,8 +233,8 @@ def episode_voices(
 
 
 def read_episode_script(source: EpisodeSource, pauses: Pauses) -> Script:
-    if source.is_article:
-        return narration.script_from_article(article.read_article(source.path), pauses)
+    if source.article is not None:
+        return narration.script_from_article(source.article, pauses)
     return narration.read_script(source.path, pauses)
 
 
@@ -312,7 +313,9 @@ def build(
             "wait for it to finish"
         ) from None
     try:
-        return _build_locked(guide, settings, episodes, options, progress, started)
+        sweep_temporaries(output_dir)
+        with StagedWrites() as staged:
+            return _build_locked(guide, settings, episodes, options, progress, started, staged)
     finally:
         lock.release()
 
@@ -324,7 +327,10 @@ def _build_locked(
     options: BuildOptions,
     progress: Progress | None,
     started: float,
+    staged: StagedWrites,
 ) -> BuildReport:
+    """Build what is stale; new files are staged and renamed into place together at the end,
+    episodes first and the feed last, so the feed never describes audio that is not there."""
     output_dir = options.output_dir
     manifest = _read_manifest(output_dir)
     cache = SpeechCache(options.cache_dir or default_cache_dir())
@@ -333,7 +339,7 @@ def _build_locked(
         image = guide.root / image
     cover_bytes, cover_mime = cover.prepare_cover(image, settings.title, author=settings.author)
     cover_file = "cover.png" if cover_mime == "image/png" else "cover.jpg"
-    _write_if_changed(output_dir / cover_file, cover_bytes)
+    _stage_if_changed(staged, output_dir / cover_file, cover_bytes)
     cover_sha = hashlib.sha256(cover_bytes).hexdigest()
 
     episodes: list[Episode] = []
@@ -356,7 +362,7 @@ def _build_locked(
         guid = previous["episode"]["guid"] if previous else _guid(settings, script.slug)
         episode, spoken, cached = _build_episode(
             script, source, number, settings, work.voices, cache, cover_bytes, cover_mime,
-            output_dir, options.jobs or default_jobs(), progress, pub_date, guid,
+            staged, output_dir, options.jobs or default_jobs(), progress, pub_date, guid,
         )
         episodes.append(episode)
         reports.append(_report(episode, rebuilt=True, spoken=spoken, cached=cached))
@@ -365,17 +371,24 @@ def _build_locked(
             "built": built_at[-1],
             "inputs": inputs,
             "episode": episode.to_dict(),
-            "files": _file_stamps(output_dir, _episode_files(episode)),
         }
 
-    feed_changed = _write_if_changed(
+    build_date = max(map(datetime.fromisoformat, built_at))
+    feed_changed = _stage_if_changed(
+        staged,
         output_dir / FEED_FILE,
-        feed.render_feed(settings, episodes, cover_file=cover_file, build_date=max(map(datetime.fromisoformat, built_at))),
+        feed.render_feed(settings, episodes, cover_file=cover_file, build_date=build_date),
     )
-    _write_if_changed(
+    _stage_if_changed(
+        staged,
         output_dir / PLAYER_FILE,
         player.render_player(settings.title, settings.description, cover_file, FEED_FILE, episodes),
     )
+    staged.commit()
+    for report in reports:
+        if report.rebuilt:
+            entry = recorded[report.slug]
+            entry["files"] = _file_stamps(output_dir, _episode_files(Episode.from_dict(entry["episode"])))
     current = {e.slug for e in episodes}
     for slug in set(recorded) - current:
         for name in recorded[slug]["files"]:
@@ -428,6 +441,7 @@ def _build_episode(
     cache: SpeechCache,
     cover_bytes: bytes,
     cover_mime: str,
+    staged: StagedWrites,
     output_dir: Path,
     jobs: int,
     progress: Progress | None,
@@ -450,30 +464,28 @@ def _build_episode(
 
     rendered = synthesize.render(script, voices, cache, jobs=jobs, on_progress=advance)
     mp3_name = f"{script.slug}.mp3"
-    transcript = "\n".join(
-        u.text for c in script.chapters for u in c.utterances
+    transcript = "\n".join(u.text for c in script.chapters for u in c.utterances)
+    temp = staged.path(output_dir / mp3_name)
+    # Every voice is resampled to the narration's rate; chapter times are counted in it.
+    audio = assemble.assemble(rendered, temp, sample_rate=identify(voices["body"]).sample_rate)
+    tags.write_tags(
+        temp,
+        tags.EpisodeTags(
+            title=script.title,
+            artist=meta.author or settings.author,
+            album=settings.title,
+            date=pub_date[:10],
+            language=script.language,
+            description=_description(script, meta),
+            length_ms=audio.duration_ms,
+        ),
+        audio.chapters,
+        cover=cover_bytes,
+        cover_mime=cover_mime,
+        transcript=transcript,
     )
-    with atomic_path(output_dir / mp3_name) as temp:
-        # Every voice is resampled to the narration's rate; chapter times are counted in it.
-        audio = assemble.assemble(rendered, temp, sample_rate=identify(voices["body"]).sample_rate)
-        tags.write_tags(
-            temp,
-            tags.EpisodeTags(
-                title=script.title,
-                artist=meta.author or settings.author,
-                album=settings.title,
-                date=pub_date[:10],
-                language=script.language,
-                description=_description(script, meta),
-                length_ms=audio.duration_ms,
-            ),
-            audio.chapters,
-            cover=cover_bytes,
-            cover_mime=cover_mime,
-            transcript=transcript,
-        )
-        audio_sha = sha256_file(temp)
-        audio_bytes = temp.stat().st_size
+    audio_sha = sha256_file(temp)
+    audio_bytes = temp.stat().st_size
     episode = Episode(
         slug=script.slug,
         guid=guid,
@@ -493,11 +505,11 @@ def _build_episode(
         audio_sha256=audio_sha,
         loudness_lufs=audio.loudness_lufs,
     )
-    write_atomic(
+    staged.write(
         output_dir / f"{script.slug}.chapters.json",
         feed.chapters_json(episode, podcast_name=settings.title),
     )
-    write_atomic(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
+    staged.write(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
     return episode, rendered.spoken, rendered.cached
 
 
@@ -593,15 +605,15 @@ def _read_manifest(output_dir: Path) -> dict:
     return data if data.get("version") == MANIFEST_VERSION else {}
 
 
-def _write_if_changed(path: Path, data: bytes | str) -> bool:
-    """Write atomically unless the file already holds these bytes (so its mtime stays)."""
+def _stage_if_changed(staged: StagedWrites, path: Path, data: bytes | str) -> bool:
+    """Stage a new `path` unless the file already holds these bytes (so its mtime stays)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         if path.read_bytes() == payload:
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, payload)
+    staged.write(path, payload)
     return True
 
 
