@@ -113,6 +113,8 @@ def test_ctrl_c_ends_with_one_line_and_status_130(tmp_path):
     process = subprocess.Popen(
         _build_command(article, output, cache),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As from a terminal: a test run started in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Interrupt once speech is under way: the first utterance has reached the cache.
     deadline = time.monotonic() + 60
