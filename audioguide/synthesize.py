@@ -103,12 +103,6 @@ def _speak(work: list[tuple[EngineSpec, str]], jobs: int) -> Iterator[tuple[int,
         raise EngineError(f"a speech worker process died ({error}); try --jobs 1") from None
 
 
-_worker_engines: dict[EngineSpec, engines.Engine] = {}
-"""The voices a worker process has loaded, each once."""
-
-
 def _speak_in_worker(spec: EngineSpec, text: str) -> Speech:
-    engine = _worker_engines.get(spec)
-    if engine is None:
-        engine = _worker_engines[spec] = engines.get_engine(spec)
-    return engine.synthesize(text)
+    # get_engine keeps every voice it loads, so a worker loads each voice once.
+    return engines.get_engine(spec).synthesize(text)
