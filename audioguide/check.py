@@ -11,12 +11,13 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import mutagen
@@ -309,21 +310,41 @@ def _check_simple_chapters(item: ET.Element, label: str, duration_ms: int) -> It
 def _check_chapters_json(
     item: ET.Element, label: str, folder: _Folder, duration_ms: int
 ) -> Iterator[Problem]:
-    link = item.find("podcast:chapters", NAMESPACES)
-    if link is None:
-        return
-    path, why = folder.find(link.get("url", ""))
-    if path is None:
-        yield Problem(FEED_FILE, f"{label}: podcast:chapters {why}")
-        return
-    name = folder.name(path)
-    try:
-        marks = read_chapters_json(path.read_bytes(), origin=name)
-    except AudioguideError as error:
-        yield Problem(name, str(error).removeprefix(f"{name}: "))
+    name, marks, problem = _read_linked(
+        item, "podcast:chapters", label, folder,
+        lambda path, name: read_chapters_json(path.read_bytes(), origin=name),
+    )
+    if problem is not None:
+        yield problem
+    if marks is None:
         return
     for message in _chapter_order([mark.start_ms for mark in marks], duration_ms):
         yield Problem(name, f"chapters {message}")
+
+
+T = TypeVar("T")
+
+
+def _read_linked(
+    item: ET.Element,
+    tag: str,
+    label: str,
+    folder: _Folder,
+    read: Callable[[Path, str], T],
+) -> tuple[str, T | None, Problem | None]:
+    """The file an item links to with `tag`, read by `read(path, name)`: (its name, what was
+    read or None, the problem that stopped it or None). No link at all is no problem."""
+    link = item.find(tag, NAMESPACES)
+    if link is None:
+        return "", None, None
+    path, why = folder.find(link.get("url", ""))
+    if path is None:
+        return "", None, Problem(FEED_FILE, f"{label}: {tag} {why}")
+    name = folder.name(path)
+    try:
+        return name, read(path, name), None
+    except (AudioguideError, UnicodeDecodeError) as error:
+        return name, None, Problem(name, str(error).removeprefix(f"{name}: "))
 
 
 def _chapter_order(starts: list[int], duration_ms: int) -> Iterator[str]:
@@ -344,18 +365,13 @@ def _chapter_order(starts: list[int], duration_ms: int) -> Iterator[str]:
 def _check_transcript(
     item: ET.Element, label: str, folder: _Folder, duration_ms: int
 ) -> Iterator[Problem]:
-    link = item.find("podcast:transcript", NAMESPACES)
-    if link is None:
-        return
-    path, why = folder.find(link.get("url", ""))
-    if path is None:
-        yield Problem(FEED_FILE, f"{label}: podcast:transcript {why}")
-        return
-    name = folder.name(path)
-    try:
-        cues = read_webvtt(path.read_text(encoding="utf-8"), origin=name)
-    except (AudioguideError, UnicodeDecodeError) as error:
-        yield Problem(name, str(error).removeprefix(f"{name}: "))
+    name, cues, problem = _read_linked(
+        item, "podcast:transcript", label, folder,
+        lambda path, name: read_webvtt(path.read_text(encoding="utf-8"), origin=name),
+    )
+    if problem is not None:
+        yield problem
+    if cues is None:
         return
     for number, cue in enumerate(cues, start=1):
         if cue.end_ms < cue.start_ms:
