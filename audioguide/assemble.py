@@ -1,36 +1,66 @@
-"""Joining an episode's rendered speech into one mastered MP3, measuring chapters and cues.
+"""Joining an episode's rendered speech into one mastered, chaptered MP3.
 
-Every time comes from sample counts, never from the MP3 (whose encoder padding adds ~50 ms).
-Layout: a short lead-in, then each utterance with its leading and trailing near-silence trimmed,
-followed by exactly its `pause_ms` of digital silence; the last utterance gets a short tail instead.
+Every chapter is a segment, mastered and encoded on its own (`encode_segment`); the episode is
+the segments' MPEG frames joined behind one Info frame (`join`). So a rebuild after an edit makes
+only the edited chapter's segment again (the others come from the cache), and memory holds one
+chapter's audio at a time, however long the episode.
 
-Chapter rule: the first chapter starts at 0. Every later chapter starts inside the pause before its
-spoken title, `min(300 ms, half that pause)` before the title's (trimmed) audio begins, so a player
-that seeks to a chapter lands in silence just before the title, and the audio before each start is
-silent for as long as the pause allows. Chapters are contiguous and the last ends with the audio.
+Every time comes from sample counts, never from decoding the MP3. Layout, at the episode's rate:
+a segment opens with `lead` silence (LEAD_IN_MS for the first; for the others the chapter lead,
+`min(CHAPTER_LEAD_MS, half the pause before the title)`), then each utterance with its leading
+and trailing near-silence trimmed, followed by exactly its `pause_ms` of digital silence. The
+pause after a chapter's last utterance is shared: the next segment's lead, the codec gap (the
+encoder's delay and padding, silent, a fixed number of samples when a segment fills whole
+frames) and the rest of the pause, rounded down so the segment fills whole frames (so such a
+pause may be up to one frame, ~26 ms, short; one too short to share is lengthened instead).
+The last segment ends with TAIL_MS of silence.
 
-Mastering: integrated loudness (BS.1770) is measured from the speech in memory; gain and a
-look-ahead limiter are settled on the PCM (see `_master`) and the result is encoded once,
-streamed to ffmpeg block by block.
+Chapter k starts where segment k starts, in silence `lead` before its title; chapters are
+contiguous and the last ends with the audio.
+
+Mastering, per segment: integrated loudness (BS.1770) is measured, gain and a look-ahead
+limiter are settled on the PCM (see `_master`), and the result is encoded once. Segments that
+each meet the target make an episode that meets it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import math
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.signal import resample_poly
 
+from audioguide import mp3
 from audioguide.errors import AudioError
 from audioguide.ffmpeg import ffmpeg_exe
-from audioguide.loudness import LoudnessMeter, db_to_gain, gain_to_db, limit, peak_envelope
-from audioguide.model import AssembledAudio, ChapterMark, Cue, RenderedScript, Speech
+from audioguide.loudness import (
+    LoudnessMeter,
+    db_to_gain,
+    gain_to_db,
+    integrated_loudness,
+    limit,
+    peak_envelope,
+)
+from audioguide.model import (
+    AssembledAudio,
+    ChapterMark,
+    Cue,
+    EncodedSegment,
+    RenderedChapter,
+    Script,
+    Speech,
+)
 
+SEGMENT_FORMAT = 1
+"""Part of every segment's cache key: raise it when the way segments are made changes."""
 LEAD_IN_MS = 300
 """Silence before the first word: players often swallow the first instants of playback."""
 TAIL_MS = 500
@@ -57,6 +87,60 @@ SILENCE_BLOCK = 1 << 15
 
 
 @dataclass(frozen=True)
+class Mastering:
+    """The episode's audio format and loudness targets."""
+
+    sample_rate: int
+    bitrate_kbps: int = 64
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """Where one chapter's segment sits, in samples: what it needs besides its speech."""
+
+    lead: int
+    """Silence before its first utterance."""
+    pauses: tuple[int, ...]
+    """Silence after each utterance. The last: for the episode's last segment its tail; for
+    the others, what this segment leaves between its last word and the next segment's start,
+    codec gap included."""
+    last: bool
+
+
+def plan_segments(script: Script, sample_rate: int) -> list[SegmentPlan]:
+    """Each chapter's segment plan (see the module's layout)."""
+
+    def samples(ms: int) -> int:
+        return round(ms * sample_rate / 1000)
+
+    plans: list[SegmentPlan] = []
+    lead = samples(LEAD_IN_MS)
+    for index, chapter in enumerate(script.chapters):
+        if not chapter.utterances:
+            raise AudioError(f"chapter {chapter.id!r} has nothing to say")
+        pauses = [samples(max(0, u.pause_ms)) for u in chapter.utterances]
+        last = index == len(script.chapters) - 1
+        next_lead = 0 if last else min(samples(CHAPTER_LEAD_MS), pauses[-1] // 2)
+        pauses[-1] = samples(TAIL_MS) if last else pauses[-1] - next_lead
+        plans.append(SegmentPlan(lead, tuple(pauses), last))
+        lead = next_lead
+    return plans
+
+
+def segment_key(plan: SegmentPlan, speech_keys: Sequence[str], mastering: Mastering) -> str:
+    """SHA-256 hex of everything that shapes a segment: its speech, plan and mastering."""
+    payload = {
+        "format": SEGMENT_FORMAT,
+        "plan": asdict(plan),
+        "speech": list(speech_keys),
+        "mastering": asdict(mastering),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class _Span:
     """One utterance's trimmed speech (int16, at the episode rate) and the silence after it."""
 
@@ -64,73 +148,92 @@ class _Span:
     pause: int
 
 
-def assemble(
-    rendered: RenderedScript,
-    mp3_path: Path,
-    *,
-    sample_rate: int | None = None,
-    bitrate_kbps: int = 64,
-    target_lufs: float = -16.0,
-    true_peak_dbtp: float = -1.0,
-) -> AssembledAudio:
-    """Write the episode as a CBR mono MP3 at `mp3_path` (no ID3 tag) and say where things lie."""
-    speeches = [s for chapter in rendered.chapters for s in chapter.speech]
-    if not speeches:
-        raise AudioError(f"{rendered.script.slug}: nothing to assemble, the script has no speech")
-    rate = sample_rate or speeches[0].sample_rate
-    spans, chapters, cues, num_samples = _layout(rendered, rate)
-    loudness = _master(spans, rate, mp3_path, bitrate_kbps, target_lufs, true_peak_dbtp)
+def encode_segment(rendered: RenderedChapter, plan: SegmentPlan, mastering: Mastering) -> EncodedSegment:
+    """Master and encode one chapter's speech as laid out by `plan`."""
+    chapter = rendered.chapter
+    if len(rendered.speech) != len(chapter.utterances) or len(plan.pauses) != len(chapter.utterances):
+        raise AudioError(
+            f"chapter {chapter.id!r}: {len(rendered.speech)} rendered utterances and "
+            f"{len(plan.pauses)} pauses for {len(chapter.utterances)} in the script"
+        )
+    rate = mastering.sample_rate
+    spans = [_Span(np.zeros(0, dtype=np.int16), plan.lead)]
+    spans += [_Span(_trim(_at_rate(s, rate), rate), pause) for s, pause in zip(rendered.speech, plan.pauses)]
+    if not plan.last:
+        spans[-1] = _Span(spans[-1].speech, _trailing_silence(spans, mastering))
+    utterances: list[tuple[int, int] | None] = []
+    position = plan.lead
+    for span in spans[1:]:
+        utterances.append((position, position + len(span.speech)) if len(span.speech) else None)
+        position += len(span.speech) + span.pause
+    with tempfile.TemporaryDirectory(prefix="audioguide-segment-") as folder:
+        mp3_path = Path(folder) / "segment.mp3"
+        steps = _master(spans, mp3_path, mastering)
+        stream = mp3.split_stream(mp3_path.read_bytes())
+    return EncodedSegment(stream, position, tuple(utterances), steps.astype("<f8").tobytes())
+
+
+def _trailing_silence(spans: list[_Span], mastering: Mastering) -> int:
+    """The silence after a segment's last word: what its plan leaves before the next segment,
+    less the codec gap, rounded down to whole frames (or, if that is too little, up)."""
+    frame, gap = _codec_frame(mastering.sample_rate, mastering.bitrate_kbps)
+    before = sum(len(span.speech) + span.pause for span in spans[:-1]) + len(spans[-1].speech)
+    wanted = spans[-1].pause - gap
+    trailing = wanted - (before + wanted) % frame
+    return trailing if trailing >= 0 else (-before) % frame
+
+
+@functools.cache
+def _codec_frame(sample_rate: int, bitrate_kbps: int) -> tuple[int, int]:
+    """Samples per MPEG frame, and the codec gap: how many samples more than its input a
+    whole-frame input spans once encoded (the encoder's delay plus its padding)."""
+    probe = 1152  # whole frames at every rate
+    with tempfile.TemporaryDirectory(prefix="audioguide-probe-") as folder:
+        path = Path(folder) / "probe.mp3"
+        _encode(iter([np.zeros(probe, dtype=np.float32)]), sample_rate, bitrate_kbps, path)
+        stream = mp3.split_stream(path.read_bytes())
+    return stream.frame_samples, stream.span_samples - probe
+
+
+def join(segments: Sequence[EncodedSegment], script: Script, mp3_path: Path, sample_rate: int) -> AssembledAudio:
+    """Write the episode's MP3 (no ID3 tag) from its chapters' segments and say where things lie."""
+    if len(segments) != len(script.chapters) or not segments:
+        raise AudioError(f"{script.slug}: {len(segments)} segments for {len(script.chapters)} chapters")
+
+    def ms(position: int) -> int:
+        return round(position * 1000 / sample_rate)
+
+    starts, position = [], 0
+    for segment in segments:
+        starts.append(position)
+        position += segment.stream.span_samples
+    num_samples = starts[-1] + segments[-1].num_samples
+    ends = starts[1:] + [num_samples]
+    chapters = tuple(
+        ChapterMark(c.id, c.title, ms(start), ms(end), c.link)
+        for c, start, end in zip(script.chapters, starts, ends)
+    )
+    cues = tuple(
+        Cue(ms(start + first), ms(start + end), utterance.text)
+        for chapter, segment, start in zip(script.chapters, segments, starts)
+        for utterance, found in zip(chapter.utterances, segment.utterances)
+        if found is not None
+        for first, end in [found]
+    )
+    info, audio = mp3.join_streams([s.stream for s in segments])
+    with open(mp3_path, "wb") as out:
+        out.write(info)
+        for piece in audio:
+            out.write(piece)
+    steps = np.concatenate([np.frombuffer(s.loudness_steps, dtype="<f8") for s in segments])
+    loudness = integrated_loudness(steps, LoudnessMeter(sample_rate).step)
     return AssembledAudio(
         chapters=chapters,
         cues=cues,
         num_samples=num_samples,
-        sample_rate=rate,
-        loudness_lufs=loudness,
+        sample_rate=sample_rate,
+        loudness_lufs=round(loudness - CODEC_LOSS_LU, 2) if math.isfinite(loudness) else None,
     )
-
-
-def _layout(
-    rendered: RenderedScript, rate: int
-) -> tuple[list[_Span], tuple[ChapterMark, ...], tuple[Cue, ...], int]:
-    """Place every utterance on the sample timeline; return spans, chapter marks, cues, length."""
-
-    def samples(ms: int) -> int:
-        return round(ms * rate / 1000)
-
-    def ms(position: int) -> int:
-        return round(position * 1000 / rate)
-
-    spans = [_Span(np.zeros(0, dtype=np.int16), samples(LEAD_IN_MS))]
-    position = spans[0].pause
-    starts: list[int] = []
-    cues: list[Cue] = []
-    for rendered_chapter in rendered.chapters:
-        chapter = rendered_chapter.chapter
-        if not chapter.utterances:
-            raise AudioError(f"chapter {chapter.id!r} has nothing to say")
-        if len(rendered_chapter.speech) != len(chapter.utterances):
-            raise AudioError(
-                f"chapter {chapter.id!r}: {len(rendered_chapter.speech)} rendered utterances "
-                f"for {len(chapter.utterances)} in the script"
-            )
-        pause_before = spans[-1].pause
-        starts.append(position - min(samples(CHAPTER_LEAD_MS), pause_before // 2) if starts else 0)
-        for utterance, speech in zip(chapter.utterances, rendered_chapter.speech):
-            audio = _trim(_at_rate(speech, rate), rate)
-            if len(audio):
-                cues.append(Cue(ms(position), ms(position + len(audio)), utterance.text))
-            pause = samples(max(0, utterance.pause_ms))
-            spans.append(_Span(audio, pause))
-            position += len(audio) + pause
-    # The last utterance ends the episode: a short tail replaces its pause.
-    position += samples(TAIL_MS) - spans[-1].pause
-    spans[-1] = _Span(spans[-1].speech, samples(TAIL_MS))
-    ends = starts[1:] + [position]
-    chapters = tuple(
-        ChapterMark(rc.chapter.id, rc.chapter.title, ms(start), ms(end), rc.chapter.link)
-        for rc, start, end in zip(rendered.chapters, starts, ends)
-    )
-    return spans, chapters, tuple(cues), position
 
 
 def _at_rate(speech: Speech, rate: int) -> np.ndarray:
@@ -157,8 +260,8 @@ def _trim(pcm: np.ndarray, rate: int) -> np.ndarray:
 
 
 def _blocks(spans: list[_Span], speeches: list[np.ndarray]) -> Iterator[np.ndarray]:
-    """The episode as float blocks in [-1, 1]: each span's (mastered) speech, then its silence."""
-    silence = np.zeros(SILENCE_BLOCK)
+    """The segment as float blocks in [-1, 1]: each span's (mastered) speech, then its silence."""
+    silence = np.zeros(SILENCE_BLOCK, dtype=np.float32)
     for span, speech in zip(spans, speeches):
         if len(speech):
             yield speech
@@ -166,37 +269,32 @@ def _blocks(spans: list[_Span], speeches: list[np.ndarray]) -> Iterator[np.ndarr
             yield silence[: min(SILENCE_BLOCK, span.pause - start)]
 
 
-def _loudness(spans: list[_Span], speeches: list[np.ndarray], rate: int) -> float:
+def _measure(spans: list[_Span], speeches: list[np.ndarray], rate: int) -> tuple[float, np.ndarray]:
+    """Integrated loudness of the segment, and its meter's 100 ms step sums."""
     meter = LoudnessMeter(rate)
     for block in _blocks(spans, speeches):
         meter.add(block)
-    return meter.integrated()
+    return meter.integrated(), meter.steps()
 
 
-def _master(
-    spans: list[_Span],
-    rate: int,
-    mp3_path: Path,
-    bitrate_kbps: int,
-    target_lufs: float,
-    true_peak_dbtp: float,
-) -> float | None:
-    """Encode the episode once, at the loudness target with its true peak under the ceiling.
+def _master(spans: list[_Span], mp3_path: Path, mastering: Mastering) -> np.ndarray:
+    """Encode the segment once, at the loudness target with its true peak under the ceiling;
+    return the loudness meter's step sums of what was encoded.
 
     Gain and limiting are settled on the PCM before encoding: the gain brings the speech to the
     target, the limiter holds the peaks CODEC_HEADROOM_DB under the ceiling (decoded MP3
     overshoots a little), and a corrective pass gives back the loudness the limiter took.
     The MP3 encoder's low-pass takes CODEC_LOSS_LU more, which the target includes.
-    Returns the loudness of the PCM that was encoded, less that loss (None for silence).
     """
+    rate, bitrate = mastering.sample_rate, mastering.bitrate_kbps
     # Single precision is ample for 16-bit audio, and halves the memory and time of every pass.
     raw_speech = [span.speech.astype(np.float32) / np.float32(32768) for span in spans]
-    raw = _loudness(spans, raw_speech, rate)
+    raw, steps = _measure(spans, raw_speech, rate)
     if not math.isfinite(raw):
-        _encode(_blocks(spans, raw_speech), rate, bitrate_kbps, mp3_path)
-        return None
-    aim = target_lufs + CODEC_LOSS_LU
-    ceiling = db_to_gain(true_peak_dbtp - CODEC_HEADROOM_DB)
+        _encode(_blocks(spans, raw_speech), rate, bitrate, mp3_path)
+        return steps
+    aim = mastering.target_lufs + CODEC_LOSS_LU
+    ceiling = db_to_gain(mastering.true_peak_dbtp - CODEC_HEADROOM_DB)
     gain_db = aim - raw
     # The envelopes scale with the gain, so they are found once, precise wherever a pass with
     # up to GAIN_RANGE_DB more gain could need them.
@@ -204,27 +302,27 @@ def _master(
     envelopes = [peak_envelope(speech, floor) for speech in raw_speech]
     tried: list[tuple[float, float]] = []
     for _ in range(LIMITER_PASSES):
-        gain = db_to_gain(min(gain_db, aim - raw + GAIN_RANGE_DB))
+        gain = np.float32(db_to_gain(min(gain_db, aim - raw + GAIN_RANGE_DB)))
         mastered = [
             limit(speech * gain, ceiling, rate, peaks=envelope * gain)
             for speech, envelope in zip(raw_speech, envelopes)
         ]
-        loudness = _loudness(spans, mastered, rate)
+        loudness, steps = _measure(spans, mastered, rate)
         if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU:
             break
         tried.append((gain_db, loudness))
         gain_db += (aim - loudness) / _slope(tried)
     del envelopes, raw_speech
-    _encode(_blocks(spans, mastered), rate, bitrate_kbps, mp3_path)
+    _encode(_blocks(spans, mastered), rate, bitrate, mp3_path)
     # The codec's overshoot varies with the material: check the MP3 itself, and in the rare case
     # it tops the ceiling, encode once more with the gain lowered by the excess.
-    allowed = db_to_gain(true_peak_dbtp - PEAK_MARGIN_DB)
+    allowed = db_to_gain(mastering.true_peak_dbtp - PEAK_MARGIN_DB)
     excess_db = gain_to_db(max(_mp3_true_peak(mp3_path, rate, allowed), allowed)) - gain_to_db(allowed)
     if excess_db > 0:
-        cut = db_to_gain(-excess_db)
-        _encode(_blocks(spans, [speech * cut for speech in mastered]), rate, bitrate_kbps, mp3_path)
-        loudness -= excess_db
-    return round(loudness - CODEC_LOSS_LU, 2)
+        cut = np.float32(db_to_gain(-excess_db))
+        _encode(_blocks(spans, [speech * cut for speech in mastered]), rate, bitrate, mp3_path)
+        steps = steps * float(cut) ** 2
+    return steps
 
 
 def _mp3_true_peak(mp3_path: Path, rate: int, floor: float) -> float:

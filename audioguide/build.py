@@ -16,6 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from audioguide.engines import engine_identity, for_language, identify
 from audioguide.errors import BuildError, ScriptError
 from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
 from audioguide.files import StagedWrites, sha256_file, sweep_temporaries, write_atomic
-from audioguide.model import Article, EngineSpec, Episode, Pauses, Script
+from audioguide.model import Article, EncodedSegment, EngineSpec, Episode, Pauses, RenderedChapter, Script
 from audioguide.settings import (
     EPISODE_FILE,
     GUIDE_FILE,
@@ -46,7 +47,7 @@ FEED_FILE = "feed.xml"
 PLAYER_FILE = "index.html"
 MANIFEST_VERSION = 1
 MAX_DEFAULT_JOBS = 8
-"""Beyond this many workers the voices' memory outweighs the speed they add."""
+"""Beyond this many speech threads, onnxruntime sessions only contend for memory bandwidth."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class BuildOptions:
     """The speed of every voice, over the guide's and every episode's own."""
     base_url: str | None = None
     jobs: int | None = None
-    """Speech worker processes; None means one per core, which measured fastest (see README)."""
+    """Speech threads; None means one per core, which measured fastest (see README)."""
     cache_dir: Path | None = None
     split_long: bool = False
     """Split an episode of more than MAX_CHAPTERS chapters into parts instead of refusing it."""
@@ -462,12 +463,45 @@ def _build_episode(
     # build takes without it.
     from audioguide import assemble
 
-    rendered = synthesize.render(script, voices, cache, jobs=jobs, on_progress=advance)
+    # Every voice is resampled to the narration's rate; chapter times are counted in it.
+    mastering = assemble.Mastering(sample_rate=identify(voices["body"]).sample_rate)
+    plans = assemble.plan_segments(script, mastering.sample_rate)
+    keys = [
+        assemble.segment_key(plan, speech, mastering)
+        for plan, speech in zip(plans, synthesize.speech_keys(script, voices, cache))
+    ]
+    segments: dict[int, EncodedSegment] = {}
+    for index, key in enumerate(keys):
+        found = cache.get_segment(key)
+        if found is not None:
+            segments[index] = found
+    reused = sum(len(script.chapters[index].utterances) for index in segments)
+    if reused:
+        advance(reused)
+    todo = [index for index in range(len(plans)) if index not in segments]
+
+    def make_segment(index: int, rendered: RenderedChapter) -> EncodedSegment:
+        segment = assemble.encode_segment(rendered, plans[index], mastering)
+        cache.put_segment(keys[index], segment)
+        return segment
+
+    spoken = 0
+    # One thread masters and encodes each chapter as soon as its speech is ready, while the
+    # speech threads go on with the next chapters.
+    with ThreadPoolExecutor(1, thread_name_prefix="assemble") as assembler:
+        made = []
+        chapters = synthesize.render_chapters(
+            script, voices, cache, jobs=jobs, only=set(todo), on_progress=advance
+        )
+        for index, rendered in zip(todo, chapters):
+            spoken += rendered.spoken
+            made.append((index, assembler.submit(make_segment, index, rendered)))
+        for index, future in made:
+            segments[index] = future.result()
     mp3_name = f"{script.slug}.mp3"
     transcript = "\n".join(u.text for c in script.chapters for u in c.utterances)
     temp = staged.path(output_dir / mp3_name)
-    # Every voice is resampled to the narration's rate; chapter times are counted in it.
-    audio = assemble.assemble(rendered, temp, sample_rate=identify(voices["body"]).sample_rate)
+    audio = assemble.join([segments[i] for i in range(len(plans))], script, temp, mastering.sample_rate)
     tags.write_tags(
         temp,
         tags.EpisodeTags(
@@ -510,7 +544,7 @@ def _build_episode(
         feed.chapters_json(episode, podcast_name=settings.title),
     )
     staged.write(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
-    return episode, rendered.spoken, rendered.cached
+    return episode, spoken, total - spoken
 
 
 def _description(script: Script, meta: EpisodeSettings) -> str:

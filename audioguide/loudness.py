@@ -62,7 +62,7 @@ class LoudnessMeter:
     def __init__(self, sample_rate: int) -> None:
         self._sos = _k_weighting(sample_rate)
         self._state = np.zeros((2, 2))
-        self._step = max(1, round(sample_rate / 10))
+        self.step = max(1, round(sample_rate / 10))
         """Gating blocks are 400 ms long and overlap by 75%: they are made of 100 ms steps."""
         self._carry = np.zeros(0)
         self._step_sums: list[np.ndarray] = []
@@ -70,21 +70,30 @@ class LoudnessMeter:
     def add(self, samples: np.ndarray) -> None:
         weighted, self._state = sosfilt(self._sos, samples, zi=self._state)
         squares = np.concatenate([self._carry, weighted * weighted])
-        whole = len(squares) // self._step * self._step
-        self._step_sums.append(squares[:whole].reshape(-1, self._step).sum(axis=1))
+        whole = len(squares) // self.step * self.step
+        self._step_sums.append(squares[:whole].reshape(-1, self.step).sum(axis=1))
         self._carry = squares[whole:]
+
+    def steps(self) -> np.ndarray:
+        """Sums of K-weighted squares over each whole 100 ms step so far: signals measured
+        apart can be measured together by joining their steps."""
+        return np.concatenate([np.zeros(0), *self._step_sums])
 
     def integrated(self) -> float:
         """Gated integrated loudness; -inf for silence or less than 400 ms of signal."""
-        steps = np.concatenate([np.zeros(0), *self._step_sums])
-        if len(steps) < 4:
-            return -math.inf
-        blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * self._step)
-        audible = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
-        if not len(audible):
-            return -math.inf
-        relative_gate = _lufs(audible.mean()) + RELATIVE_GATE_LU
-        return float(_lufs(audible[_lufs(audible) > relative_gate].mean()))
+        return integrated_loudness(self.steps(), self.step)
+
+
+def integrated_loudness(steps: np.ndarray, step: int) -> float:
+    """Gated integrated loudness (LUFS) from a meter's step sums of `step` samples each."""
+    if len(steps) < 4:
+        return -math.inf
+    blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * step)
+    audible = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
+    if not len(audible):
+        return -math.inf
+    relative_gate = _lufs(audible.mean()) + RELATIVE_GATE_LU
+    return float(_lufs(audible[_lufs(audible) > relative_gate].mean()))
 
 
 @functools.cache

@@ -117,6 +117,8 @@ class RenderedChapter:
     chapter: ScriptChapter
     speech: tuple[Speech, ...]
     """One `Speech` per utterance of `chapter`, in the same order."""
+    spoken: int = 0
+    """How many of its utterances the engine spoke in this run (the rest came from the cache)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,38 @@ class RenderedScript:
     """How many utterances the engine spoke in this run."""
     cached: int = 0
     """How many utterances came from the speech cache."""
+
+
+@dataclass(frozen=True)
+class EncodedStream:
+    """An MP3 encoder's output taken apart: its Xing/Info frame and its audio frames."""
+
+    info_frame: bytes
+    audio: bytes
+    frame_count: int
+    frame_samples: int
+    delay: int
+    """Encoder delay and end padding in samples, as the Info frame's LAME extension gives them."""
+    padding: int
+    music_crc: int
+
+    @property
+    def span_samples(self) -> int:
+        """Samples the stream occupies when played between others: whole frames."""
+        return self.frame_count * self.frame_samples
+
+
+@dataclass(frozen=True)
+class EncodedSegment:
+    """One chapter's mastered speech, encoded, with what joining and chapter marks need."""
+
+    stream: EncodedStream
+    num_samples: int
+    """Samples that were encoded, from the segment's start."""
+    utterances: tuple[tuple[int, int] | None, ...]
+    """Each utterance's (first, end) sample in the segment; None where it has no sound."""
+    loudness_steps: bytes
+    """Float64 sums of K-weighted squares over 100 ms steps, to measure the episode's loudness."""
 
 
 @dataclass(frozen=True)

@@ -2,29 +2,93 @@
 
 Each utterance is spoken by the voice of its role (chapter titles may have a voice of their
 own). Only what the cache lacks is spoken, and each distinct (voice, text) once. With
-`jobs > 1` the texts are a queue served to worker processes, each loading a voice the first
-time it needs it; engines fix their thread count, so the samples are the same whatever `jobs` is.
+`jobs > 1` the texts are a queue served by that many threads, which share each loaded voice:
+onnxruntime runs sessions concurrently outside the GIL, and piper guards its phonemiser itself,
+so one voice in memory serves every thread. An engine that does not declare itself
+`concurrent` speaks one text at a time. Engines fix their own thread count, so the samples are
+the same whatever `jobs` is.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from audioguide import engines
 from audioguide.cache import SpeechCache
-from audioguide.errors import EngineError
 from audioguide.model import EngineSpec, RenderedChapter, RenderedScript, Script, Speech
 
-TEXTS_PER_WORKER = 12
-"""Fewest texts worth starting one more worker process for."""
+QUEUE_PER_JOB = 4
+"""Texts queued ahead per thread: enough to keep every thread busy, few enough that speech
+waiting to be assembled stays a small part of memory."""
 Progress = Callable[[int], None]
 Voices = EngineSpec | Mapping[str, EngineSpec]
 """One voice for everything, or a voice per utterance role; roles not named speak as "body"."""
 _Item = tuple[engines.EngineIdentity, str]
+
+
+class _Resolver:
+    """Which voice speaks each utterance, and the cache key of what it says."""
+
+    def __init__(self, voices: Voices, cache: SpeechCache) -> None:
+        by_role = {"body": voices} if isinstance(voices, EngineSpec) else dict(voices)
+        if "body" not in by_role:
+            raise ValueError(f"render needs a 'body' voice; got roles {sorted(by_role)}")
+        self.identity_of = {role: engines.identify(spec) for role, spec in by_role.items()}
+        self.spec_of = {identity: by_role[role] for role, identity in self.identity_of.items()}
+        self.cache = cache
+
+    def items(self, script: Script, index: int) -> list[_Item]:
+        body = self.identity_of["body"]
+        return [(self.identity_of.get(u.role, body), u.spoken_text) for u in script.chapters[index].utterances]
+
+    def key(self, item: _Item) -> str:
+        return self.cache.key(*item)
+
+
+def speech_keys(script: Script, voices: Voices, cache: SpeechCache) -> list[list[str]]:
+    """The cache key of every utterance's speech, per chapter: known before anything is spoken."""
+    resolver = _Resolver(voices, cache)
+    return [[resolver.key(item) for item in resolver.items(script, i)] for i in range(len(script.chapters))]
+
+
+def render_chapters(
+    script: Script,
+    voices: Voices,
+    cache: SpeechCache,
+    *,
+    jobs: int = 1,
+    only: Collection[int] | None = None,
+    on_progress: Progress | None = None,
+) -> Iterator[RenderedChapter]:
+    """Speech for the chapters of `script` (those indexed by `only`, if given), yielded in order,
+    each as soon as all of its utterances are spoken or found in the cache.
+
+    Every voice is checked before anything is spoken; `on_progress(n)` hears of n utterances
+    done at a time. Speech is held only until the chapter that needs it has been yielded.
+    """
+    resolver = _Resolver(voices, cache)
+    wanted = [i for i in range(len(script.chapters)) if only is None or i in only]
+    items = {i: resolver.items(script, i) for i in wanted}
+    uses = Counter(item for i in wanted for item in items[i])
+    missing = list(dict.fromkeys(item for i in wanted for item in items[i] if not cache.has(resolver.key(item))))
+    with _Speaker(resolver, cache, jobs, missing) as speaker:
+        for index in wanted:
+            chapter_items = items[index]
+            speech, spoken = [], 0
+            for item in chapter_items:
+                said, fresh = speaker.speech(item)
+                speech.append(said)
+                spoken += fresh
+            for item in chapter_items:
+                uses[item] -= 1
+                if not uses[item]:
+                    speaker.forget(item)
+            if on_progress:
+                on_progress(len(chapter_items))
+            yield RenderedChapter(script.chapters[index], tuple(speech), spoken=spoken)
 
 
 def render(
@@ -35,74 +99,74 @@ def render(
     jobs: int = 1,
     on_progress: Progress | None = None,
 ) -> RenderedScript:
-    """Speech for every utterance of `script` (its `spoken_text`, lexicon applied), each in the
-    voice of its role; `on_progress(n)` hears of n utterances done at a time.
+    """Speech for every utterance of `script`, all in memory (see `render_chapters`).
 
-    Every voice is checked before anything is spoken. `spoken` counts utterances whose speech
-    was made in this run, `cached` those found in the cache; together they are all the utterances.
+    `spoken` counts utterances whose speech was made in this run, `cached` those found in the
+    cache; together they are all the utterances.
     """
-    by_role = {"body": voices} if isinstance(voices, EngineSpec) else dict(voices)
-    if "body" not in by_role:
-        raise ValueError(f"render needs a 'body' voice; got roles {sorted(by_role)}")
-    identity_of = {role: engines.identify(spec) for role, spec in by_role.items()}
-    spec_of = {identity: by_role[role] for role, identity in identity_of.items()}
-
-    def item(role: str, text: str) -> _Item:
-        return identity_of.get(role, identity_of["body"]), text
-
-    items = [item(u.role, u.spoken_text) for chapter in script.chapters for u in chapter.utterances]
-    uses = Counter(items)
-    key_of = {it: cache.key(*it) for it in uses}
-
-    speech: dict[_Item, Speech] = {}
-    for it in uses:
-        found = cache.get(key_of[it])
-        if found is not None:
-            speech[it] = found
-    cached = sum(uses[it] for it in speech)
-    if on_progress and cached:
-        on_progress(cached)
-
-    missing = [it for it in uses if it not in speech]
-    for index, said in _speak([(spec_of[identity], text) for identity, text in missing], jobs):
-        it = missing[index]
-        cache.put(key_of[it], said)
-        speech[it] = said
-        if on_progress:
-            on_progress(uses[it])
-
-    chapters = tuple(
-        RenderedChapter(chapter, tuple(speech[item(u.role, u.spoken_text)] for u in chapter.utterances))
-        for chapter in script.chapters
-    )
-    return RenderedScript(script, chapters, spoken=len(items) - cached, cached=cached)
+    chapters = tuple(render_chapters(script, voices, cache, jobs=jobs, on_progress=on_progress))
+    spoken = sum(c.spoken for c in chapters)
+    total = sum(len(c.speech) for c in chapters)
+    return RenderedScript(script, chapters, spoken=spoken, cached=total - spoken)
 
 
-def _speak(work: list[tuple[EngineSpec, str]], jobs: int) -> Iterator[tuple[int, Speech]]:
-    """Speech for each (voice, text) of `work`, as (its index, speech) in the order it is ready."""
-    if not work:
-        return
-    # A worker process costs a start-up and a voice load: small batches stay in this process.
-    workers = min(jobs, -(-len(work) // TEXTS_PER_WORKER))
-    if workers <= 1:
-        for index, (spec, text) in enumerate(work):
-            yield index, engines.get_engine(spec).synthesize(text)
-        return
-    # spawn, not fork: a forked child would inherit onnxruntime's and espeak's state mid-use.
-    context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {pool.submit(_speak_in_worker, spec, text): index for index, (spec, text) in enumerate(work)}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
-    except BrokenProcessPool as error:
-        raise EngineError(f"a speech worker process died ({error}); try --jobs 1") from None
+class _Speaker:
+    """Speaks `missing` texts on a pool of threads, a bounded queue ahead of the reader, and
+    hands out speech: fresh (and stored in the cache) or cached."""
 
+    def __init__(self, resolver: _Resolver, cache: SpeechCache, jobs: int, missing: list[_Item]) -> None:
+        self.resolver, self.cache = resolver, cache
+        self.pending = deque(missing)
+        self.unresolved = set(missing)
+        self.futures: dict[_Item, Future[Speech]] = {}
+        self.ready: dict[_Item, tuple[Speech, bool]] = {}
+        self.window = max(1, jobs) * QUEUE_PER_JOB
+        self.pool = ThreadPoolExecutor(max(1, min(jobs, len(missing))), thread_name_prefix="speech") if missing else None
+        self.locks: dict[engines.EngineIdentity, threading.Lock] = {}
 
-def _speak_in_worker(spec: EngineSpec, text: str) -> Speech:
-    # get_engine keeps every voice it loads, so a worker loads each voice once.
-    return engines.get_engine(spec).synthesize(text)
+    def __enter__(self) -> _Speaker:
+        self._top_up()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            # Threads finish the text they are speaking (a sentence) and take no more.
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def speech(self, item: _Item) -> tuple[Speech, bool]:
+        """The speech of `item`, and whether it was spoken in this run."""
+        if item in self.ready:
+            return self.ready[item]
+        if item in self.unresolved:
+            while item not in self.futures:
+                self._top_up(force=True)
+            said = self.futures.pop(item).result()
+            self.unresolved.discard(item)
+            self._top_up()
+            self.ready[item] = (said, True)
+            return self.ready[item]
+        found = self.cache.get(self.resolver.key(item))
+        # A cache entry found damaged only now is spoken here and then.
+        self.ready[item] = (found, False) if found is not None else (self._speak(item), True)
+        return self.ready[item]
+
+    def forget(self, item: _Item) -> None:
+        self.ready.pop(item, None)
+
+    def _top_up(self, force: bool = False) -> None:
+        assert self.pool is not None or not self.pending
+        while self.pending and (force or len(self.futures) < self.window):
+            item = self.pending.popleft()
+            self.futures[item] = self.pool.submit(self._speak, item)  # type: ignore[union-attr]
+            force = False
+
+    def _speak(self, item: _Item) -> Speech:
+        identity, text = item
+        engine = engines.get_engine(self.resolver.spec_of[identity])
+        if getattr(engine, "concurrent", False):
+            said = engine.synthesize(text)
+        else:
+            with self.locks.setdefault(identity, threading.Lock()):
+                said = engine.synthesize(text)
+        self.cache.put(self.resolver.key(item), said)
+        return said

@@ -23,14 +23,6 @@ def _isolated_cache(monkeypatch: pytest.MonkeyPatch, session_cache: Path) -> Non
 
 
 @pytest.fixture
-def eager_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Start worker processes however few texts there are, so short tests exercise them."""
-    from audioguide import synthesize
-
-    monkeypatch.setattr(synthesize, "TEXTS_PER_WORKER", 1)
-
-
-@pytest.fixture
 def plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the test plugin distribution (tests/plugins: the `beeps` engine) discoverable,
     as if it were installed."""

@@ -76,7 +76,7 @@ def test_second_render_comes_from_the_cache(tmp_path: Path) -> None:
     assert again.chapters == first.chapters
 
 
-def test_jobs_never_change_a_sample(tmp_path: Path, eager_workers: None) -> None:
+def test_jobs_never_change_a_sample(tmp_path: Path) -> None:
     alone = synthesize.render(SPOKEN, PIPER, SpeechCache(tmp_path / "one"), jobs=1)
     shared = synthesize.render(SPOKEN, PIPER, SpeechCache(tmp_path / "two"), jobs=2)
     assert shared.chapters == alone.chapters
@@ -120,7 +120,7 @@ def test_progress_counts_cached_utterances_too(tmp_path: Path, beeps) -> None:
 
 
 def test_workers_find_plugin_engines_and_report_their_failures(
-    tmp_path: Path, beeps, eager_workers: None
+    tmp_path: Path, beeps
 ) -> None:
     cache = SpeechCache(tmp_path)
     ok = synthesize.render(script_of(["Intro", "alpha", "beta"]), BEEPS, cache, jobs=2)
@@ -169,7 +169,7 @@ def test_each_role_speaks_in_its_own_voice(tmp_path: Path, beeps) -> None:
     assert sorted(beeps.spoken) == ["Walk on."] and (alone.spoken, alone.cached) == (2, 3)
 
 
-def test_workers_load_every_voice_they_need(tmp_path: Path, beeps, eager_workers: None) -> None:
+def test_workers_load_every_voice_they_need(tmp_path: Path, beeps) -> None:
     voices = {"title": BEEPS, "body": PIPER}
     alone = synthesize.render(SPOKEN, voices, SpeechCache(tmp_path / "one"), jobs=1)
     shared = synthesize.render(SPOKEN, voices, SpeechCache(tmp_path / "two"), jobs=2)

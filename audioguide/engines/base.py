@@ -46,6 +46,8 @@ class Engine(Protocol):
     version: str
     options: Options
     sample_rate: int
+    # An engine whose `synthesize` may run in several threads at once says so with a class
+    # attribute `concurrent = True`; others are called one text at a time.
 
     def synthesize(self, text: str) -> Speech:
         """16-bit mono PCM of `text` at `sample_rate`; the same text always gives the same bytes."""

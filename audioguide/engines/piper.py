@@ -98,9 +98,11 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
 
 
 class PiperEngine:
-    """A piper voice loaded into one onnxruntime session."""
+    """A piper voice loaded into one onnxruntime session, which threads may share: piper guards
+    espeak with a lock of its own, and onnxruntime runs a session from many threads at once."""
 
     name = NAME
+    concurrent = True
 
     def __init__(self, identity: EngineIdentity) -> None:
         import onnxruntime
@@ -115,6 +117,7 @@ class PiperEngine:
         session_options = onnxruntime.SessionOptions()
         session_options.intra_op_num_threads = int(identity.option("threads"))
         session_options.inter_op_num_threads = 1
+        session_options.enable_mem_pattern = False
         try:
             self._voice = PiperVoice(
                 config=PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8"))),
