@@ -13,7 +13,7 @@ pause after a chapter's last utterance is shared: the next segment's lead, the c
 encoder's delay and padding, silent, a fixed number of samples when a segment fills whole
 frames) and the rest of the pause, rounded down so the segment fills whole frames (so such a
 pause may be up to one frame, ~26 ms, short; one too short to share is lengthened instead).
-The last segment ends with TAIL_MS of silence.
+The last segment ends with TAIL_MS of silence, rounded up to whole frames.
 
 Chapter k starts where segment k starts, in silence `lead` before its title; chapters are
 contiguous and the last ends with the audio.
@@ -55,6 +55,7 @@ from audioguide.model import (
     Cue,
     EncodedSegment,
     RenderedChapter,
+    RenderedScript,
     Script,
     Speech,
 )
@@ -86,14 +87,23 @@ LIMITER_PASSES = 4
 SILENCE_BLOCK = 1 << 15
 
 
+MP3_SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+
+
 @dataclass(frozen=True)
 class Mastering:
     """The episode's audio format and loudness targets."""
 
     sample_rate: int
+    """One of MP3_SAMPLE_RATES (see `episode_rate`)."""
     bitrate_kbps: int = 64
     target_lufs: float = -16.0
     true_peak_dbtp: float = -1.0
+
+
+def episode_rate(speech_rate: int) -> int:
+    """The MP3 sample rate for narration spoken at `speech_rate`: the lowest that loses nothing."""
+    return next((rate for rate in MP3_SAMPLE_RATES if rate >= speech_rate), MP3_SAMPLE_RATES[-1])
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,18 @@ class SegmentPlan:
     the others, what this segment leaves between its last word and the next segment's start,
     codec gap included."""
     last: bool
+
+
+def assemble(rendered: RenderedScript, mp3_path: Path, mastering: Mastering | None = None) -> AssembledAudio:
+    """The whole episode in one call, with no cache: every chapter's segment, then `join`.
+    Mastering defaults to the podcast targets at the MP3 rate for the first utterance's rate."""
+    speeches = [s for chapter in rendered.chapters for s in chapter.speech]
+    if not speeches:
+        raise AudioError(f"{rendered.script.slug}: nothing to assemble, the script has no speech")
+    mastering = mastering or Mastering(episode_rate(speeches[0].sample_rate))
+    plans = plan_segments(rendered.script, mastering.sample_rate)
+    segments = [encode_segment(chapter, plan, mastering) for chapter, plan in zip(rendered.chapters, plans)]
+    return join(segments, rendered.script, mp3_path, mastering.sample_rate)
 
 
 def plan_segments(script: Script, sample_rate: int) -> list[SegmentPlan]:
@@ -159,8 +181,7 @@ def encode_segment(rendered: RenderedChapter, plan: SegmentPlan, mastering: Mast
     rate = mastering.sample_rate
     spans = [_Span(np.zeros(0, dtype=np.int16), plan.lead)]
     spans += [_Span(_trim(_at_rate(s, rate), rate), pause) for s, pause in zip(rendered.speech, plan.pauses)]
-    if not plan.last:
-        spans[-1] = _Span(spans[-1].speech, _trailing_silence(spans, mastering))
+    spans[-1] = _Span(spans[-1].speech, _trailing_silence(spans, plan.last, mastering))
     utterances: list[tuple[int, int] | None] = []
     position = plan.lead
     for span in spans[1:]:
@@ -170,14 +191,23 @@ def encode_segment(rendered: RenderedChapter, plan: SegmentPlan, mastering: Mast
         mp3_path = Path(folder) / "segment.mp3"
         steps = _master(spans, mp3_path, mastering)
         stream = mp3.split_stream(mp3_path.read_bytes())
+    if stream.delay + position + stream.padding != stream.span_samples:
+        raise AudioError(f"chapter {chapter.id!r}: the encoder's gapless delay and padding do not add up")
     return EncodedSegment(stream, position, tuple(utterances), steps.astype("<f8").tobytes())
 
 
-def _trailing_silence(spans: list[_Span], mastering: Mastering) -> int:
-    """The silence after a segment's last word: what its plan leaves before the next segment,
-    less the codec gap, rounded down to whole frames (or, if that is too little, up)."""
+def _trailing_silence(spans: list[_Span], last: bool, mastering: Mastering) -> int:
+    """The silence after a segment's last word, so that the segment fills whole frames.
+
+    For the last segment, its tail rounded up. For the others, what the plan leaves before the
+    next segment less the codec gap, rounded down (or, if that is too little, up). Whole frames
+    also keep the encoder's own end padding under its decoder delay, the only padding ffmpeg
+    records correctly in the Info frame (measured: larger padding is written as 1105).
+    """
     frame, gap = _codec_frame(mastering.sample_rate, mastering.bitrate_kbps)
     before = sum(len(span.speech) + span.pause for span in spans[:-1]) + len(spans[-1].speech)
+    if last:
+        return spans[-1].pause + (-(before + spans[-1].pause)) % frame
     wanted = spans[-1].pause - gap
     trailing = wanted - (before + wanted) % frame
     return trailing if trailing >= 0 else (-before) % frame
@@ -191,7 +221,10 @@ def _codec_frame(sample_rate: int, bitrate_kbps: int) -> tuple[int, int]:
     with tempfile.TemporaryDirectory(prefix="audioguide-probe-") as folder:
         path = Path(folder) / "probe.mp3"
         _encode(iter([np.zeros(probe, dtype=np.float32)]), sample_rate, bitrate_kbps, path)
-        stream = mp3.split_stream(path.read_bytes())
+        data = path.read_bytes()
+    if mp3.read_header(data).sample_rate != sample_rate:
+        raise AudioError(f"MP3 has no {sample_rate} Hz sample rate; choose one of {MP3_SAMPLE_RATES}")
+    stream = mp3.split_stream(data)
     return stream.frame_samples, stream.span_samples - probe
 
 

@@ -464,7 +464,7 @@ def _build_episode(
     from audioguide import assemble
 
     # Every voice is resampled to the narration's rate; chapter times are counted in it.
-    mastering = assemble.Mastering(sample_rate=identify(voices["body"]).sample_rate)
+    mastering = assemble.Mastering(assemble.episode_rate(identify(voices["body"]).sample_rate))
     plans = assemble.plan_segments(script, mastering.sample_rate)
     keys = [
         assemble.segment_key(plan, speech, mastering)

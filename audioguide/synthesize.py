@@ -67,7 +67,7 @@ def render_chapters(
     each as soon as all of its utterances are spoken or found in the cache.
 
     Every voice is checked before anything is spoken; `on_progress(n)` hears of n utterances
-    done at a time. Speech is held only until the chapter that needs it has been yielded.
+    done at a time (one, as each is ready). Speech is held only until the chapter that needs it has been yielded.
     """
     resolver = _Resolver(voices, cache)
     wanted = [i for i in range(len(script.chapters)) if only is None or i in only]
@@ -82,12 +82,12 @@ def render_chapters(
                 said, fresh = speaker.speech(item)
                 speech.append(said)
                 spoken += fresh
+                if on_progress:
+                    on_progress(1)
             for item in chapter_items:
                 uses[item] -= 1
                 if not uses[item]:
                     speaker.forget(item)
-            if on_progress:
-                on_progress(len(chapter_items))
             yield RenderedChapter(script.chapters[index], tuple(speech), spoken=spoken)
 
 

@@ -168,8 +168,11 @@ def _joined(words: list[str], vocabulary: set[str]) -> list[str]:
 def _aligned_words(reference: str, heard: str) -> tuple[list[str], list[str]]:
     # A compound may be written open, hyphenated or closed ("micro-injuries", "microinjuries"):
     # neither the voice nor the listener can be held to the writer's choice.
+    # Both sides join alike, against both vocabularies: one closed hearing of a compound must not
+    # turn every open hearing of it into an error.
     ref, hyp = words_of(reference), words_of(heard)
-    return _joined(ref, set(hyp)), _joined(hyp, set(ref))
+    vocabulary = set(ref) | set(hyp)
+    return _joined(ref, vocabulary), _joined(hyp, vocabulary)
 
 
 def word_errors(reference: str, heard: str) -> tuple[int, int]:

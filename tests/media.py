@@ -42,3 +42,14 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
             (int(fields["START"]) * num / den, int(fields["END"]) * num / den, fields.get("title", ""))
         )
     return chapters
+
+
+def mpeg_audio(path: Path) -> bytes:
+    """The MPEG frames of an MP3 file, its ID3v2 tag left out."""
+    data = path.read_bytes()
+    if data[:3] != b"ID3":
+        return data
+    size = 0
+    for byte in data[6:10]:  # a syncsafe integer: 7 bits per byte
+        size = size << 7 | byte & 0x7F
+    return data[10 + size :]

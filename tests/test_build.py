@@ -18,7 +18,7 @@ import pytest
 from audioguide.build import MANIFEST_FILE, BuildOptions, build, load_guide, pauses_of, read_episode_script
 from audioguide.errors import AudioguideError
 from audioguide.tags import read_chapters
-from tests.media import decode_mp3, ffmpeg_chapters
+from tests.media import decode_mp3, ffmpeg_chapters, mpeg_audio
 
 
 def _script_titles(scripts: Path, slug: str) -> list[str]:
@@ -99,9 +99,12 @@ def test_edit_respeaks_one_section_and_matches_a_clean_build(bundled_guide, tmp_
         target.read_text(encoding="utf-8") + "\nThis sentence was added by an editor.\n",
         encoding="utf-8",
     )
+    segments_before = set(session_cache.glob("segment-v1/*/*.seg"))
     report = build([edited_scripts], BuildOptions(output_dir=edited_output, cache_dir=session_cache))
     assert report.spoken == 1
     assert report.episodes[0].rebuilt
+    new_segments = set(session_cache.glob("segment-v1/*/*.seg")) - segments_before
+    assert len(new_segments) == 1, "only the edited chapter is mastered and encoded again"
 
     clean_output = tmp_path / "clean"
     clean = build([edited_scripts], BuildOptions(output_dir=clean_output, cache_dir=tmp_path / "empty-cache"))
@@ -109,6 +112,7 @@ def test_edit_respeaks_one_section_and_matches_a_clean_build(bundled_guide, tmp_
     incremental, _ = decode_mp3(edited_output / "microneedling.mp3")
     fresh, _ = decode_mp3(clean_output / "microneedling.mp3")
     assert np.array_equal(incremental, fresh)
+    assert mpeg_audio(edited_output / "microneedling.mp3") == mpeg_audio(clean_output / "microneedling.mp3")
     assert read_chapters(edited_output / "microneedling.mp3") == read_chapters(clean_output / "microneedling.mp3")
 
 
