@@ -16,7 +16,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,7 +29,7 @@ from audioguide.engines import engine_identity, for_language, identify
 from audioguide.errors import BuildError, ScriptError
 from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
 from audioguide.files import StagedWrites, sha256_file, sweep_temporaries, write_atomic
-from audioguide.model import Article, EncodedSegment, EngineSpec, Episode, Pauses, RenderedChapter, Script
+from audioguide.model import Article, EngineSpec, Episode, Pauses, Script
 from audioguide.settings import (
     EPISODE_FILE,
     GUIDE_FILE,
@@ -461,47 +460,15 @@ def _build_episode(
 
     # Imported here: scipy, which assembly needs, takes longer to import than a whole no-op
     # build takes without it.
-    from audioguide import assemble
+    from audioguide import assemble, segments
 
     # Every voice is resampled to the narration's rate; chapter times are counted in it.
     mastering = assemble.Mastering(assemble.episode_rate(identify(voices["body"]).sample_rate))
-    plans = assemble.plan_segments(script, mastering.sample_rate)
-    keys = [
-        assemble.segment_key(plan, speech, mastering)
-        for plan, speech in zip(plans, synthesize.speech_keys(script, voices, cache))
-    ]
-    segments: dict[int, EncodedSegment] = {}
-    for index, key in enumerate(keys):
-        found = cache.get_segment(key)
-        if found is not None:
-            segments[index] = found
-    reused = sum(len(script.chapters[index].utterances) for index in segments)
-    if reused:
-        advance(reused)
-    todo = [index for index in range(len(plans)) if index not in segments]
-
-    def make_segment(index: int, rendered: RenderedChapter) -> EncodedSegment:
-        segment = assemble.encode_segment(rendered, plans[index], mastering)
-        cache.put_segment(keys[index], segment)
-        return segment
-
-    spoken = 0
-    # One thread masters and encodes each chapter as soon as its speech is ready, while the
-    # speech threads go on with the next chapters.
-    with ThreadPoolExecutor(1, thread_name_prefix="assemble") as assembler:
-        made = []
-        chapters = synthesize.render_chapters(
-            script, voices, cache, jobs=jobs, only=set(todo), on_progress=advance
-        )
-        for index, rendered in zip(todo, chapters):
-            spoken += rendered.spoken
-            made.append((index, assembler.submit(make_segment, index, rendered)))
-        for index, future in made:
-            segments[index] = future.result()
+    made, spoken = segments.episode_segments(script, voices, cache, mastering, jobs=jobs, on_progress=advance)
     mp3_name = f"{script.slug}.mp3"
     transcript = "\n".join(u.text for c in script.chapters for u in c.utterances)
     temp = staged.path(output_dir / mp3_name)
-    audio = assemble.join([segments[i] for i in range(len(plans))], script, temp, mastering.sample_rate)
+    audio = assemble.join(made, script, temp, mastering.sample_rate)
     tags.write_tags(
         temp,
         tags.EpisodeTags(
