@@ -40,7 +40,7 @@ from scipy.signal import resample_poly
 
 from audioguide import mp3
 from audioguide.errors import AudioError
-from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.ffmpeg import ffmpeg_exe, ffmpeg_version
 from audioguide.loudness import (
     LoudnessMeter,
     db_to_gain,
@@ -152,9 +152,10 @@ def plan_segments(script: Script, sample_rate: int) -> list[SegmentPlan]:
 
 
 def segment_key(plan: SegmentPlan, speech_keys: Sequence[str], mastering: Mastering) -> str:
-    """SHA-256 hex of everything that shapes a segment: its speech, plan and mastering."""
+    """SHA-256 hex of everything that shapes a segment: its speech, plan, mastering and encoder."""
     payload = {
         "format": SEGMENT_FORMAT,
+        "encoder": ffmpeg_version(),
         "plan": asdict(plan),
         "speech": list(speech_keys),
         "mastering": asdict(mastering),
