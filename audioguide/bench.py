@@ -1,8 +1,11 @@
 """`make bench`: how fast and how lean a build is, next to the raw engine on the same text.
 
 Every figure is measured on a fresh process (and, for clean builds, an empty cache and output
-folder) and is the median of several runs. Peak memory is the largest sum of resident memory of
-the build's whole process tree, sampled every 20 ms.
+folder) and is the median of several runs. Peak memory is the largest sum, over the build's whole
+process tree, of each process's proportional set size (resident memory, each page shared between
+processes divided among them), sampled every 20 ms. Summing plain RSS would count twice what a
+child shares with its parent: the build's own process, copied for an instant each time it starts
+ffmpeg, would appear twice.
 
     python -m audioguide.bench [--runs 3] [--long-words 20000] [--long-runs 1] [--jobs N]
 """
@@ -44,12 +47,12 @@ RAW_ENGINE = textwrap.dedent(
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    peak_rss_mb: float
+    peak_mb: float
     output: str
 
 
 def measure(command: list[str]) -> Run:
-    """Run a command; its wall time and the peak resident memory of its process tree."""
+    """Run a command; its wall time and the peak memory (PSS) of its process tree."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     root = psutil.Process(process.pid)
@@ -57,7 +60,7 @@ def measure(command: list[str]) -> Run:
     while process.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
         except psutil.Error:
             pass
         time.sleep(0.02)
@@ -71,7 +74,7 @@ def measure(command: list[str]) -> Run:
 def median_run(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
-    return Run(statistics.median(r.seconds for r in runs), max(r.peak_rss_mb for r in runs), middle.output)
+    return Run(statistics.median(r.seconds for r in runs), max(r.peak_mb for r in runs), middle.output)
 
 
 def narration_text(scripts_dir: Path) -> str:
@@ -109,7 +112,7 @@ def long_article(words: int, seed: int = 7) -> str:
                     word = rng.choice(follows.get(word, ["."]))
                 text = " ".join(sentence).replace(" ,", ",").rstrip(",")
                 sentences.append(text[0].upper() + text[1:] + ".")
-                count += len(sentence)
+                count += sum(word != "," for word in sentence)
             lines += [" ".join(sentences), ""]
     return "\n".join(lines)
 
@@ -177,9 +180,9 @@ def run_benchmarks(work: Path, args: argparse.Namespace) -> list[tuple[str, str]
         ("no-op rebuild", f"{noop.seconds:6.1f} s"),
         ("one-section edit rebuild", f"{edit.seconds:6.1f} s   {edit.seconds / clean.seconds:.0%} of clean build"),
         ("real-time factor (clean build)", f"{rtf:6.1f}x  audio seconds per wall second"),
-        ("peak memory, clean build (all processes)", f"{clean.peak_rss_mb:6.0f} MB"),
+        ("peak memory (PSS), clean build, all processes", f"{clean.peak_mb:6.0f} MB"),
         (f"clean build, long article", f"{long.seconds:6.1f} s   {long_words} words"),
-        ("peak memory, long article", f"{long.peak_rss_mb:6.0f} MB   {long.peak_rss_mb / clean.peak_rss_mb:.2f}x bundled"),
+        ("peak memory (PSS), long article", f"{long.peak_mb:6.0f} MB   {long.peak_mb / clean.peak_mb:.2f}x bundled"),
         ("time ratio long/bundled vs word ratio",
          f"{long.seconds / clean.seconds:6.2f}    vs {long_words / words:.2f}"),
     ]

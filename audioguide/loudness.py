@@ -135,10 +135,11 @@ def peak_envelope(samples: np.ndarray, floor: float) -> np.ndarray:
     samples by more than INTERSAMPLE_DB.
     """
     magnitude = np.abs(samples)
-    loud = np.flatnonzero(magnitude * db_to_gain(INTERSAMPLE_DB) > floor)
-    if len(loud):
+    loud = magnitude * db_to_gain(INTERSAMPLE_DB) > floor
+    if loud.any():
         # A peak between p and p + 1 is found from p: the sample before a loud one counts too.
-        positions = np.union1d(loud, np.maximum(loud - 1, 0))
+        loud[:-1] |= loud[1:]
+        positions = np.flatnonzero(loud)
         magnitude[positions] = np.maximum(magnitude[positions], _peaks_at(samples, positions))
     return magnitude
 
