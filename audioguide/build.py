@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from audioguide import __version__, article, cover, feed, narration, player, synthesize, tags
+from audioguide import __version__, article, cover, feed, narration, player, tags
 from audioguide.tags import MAX_CHAPTERS
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import engine_identity, for_language, identify

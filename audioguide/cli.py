@@ -99,7 +99,7 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
 @click.option("--base-url", help="Public URL the output folder is served from.")
 @click.option(
     "-j", "--jobs", type=click.IntRange(1, 64),
-    help="Speech worker processes [default: one per core].",
+    help="Speech threads [default: one per core].",
 )
 @click.option(
     "--cache-dir",

@@ -89,7 +89,7 @@ class Script:
 
 @dataclass(frozen=True)
 class EngineSpec:
-    """Which engine speaks, with which voice and settings; picklable, so workers can rebuild it."""
+    """Which engine speaks, with which voice and settings: a plain, hashable value."""
 
     name: str
     voice: str | None = None

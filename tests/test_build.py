@@ -361,7 +361,7 @@ def test_a_language_no_voice_speaks_fails_the_build_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
 
 
-def test_output_is_identical_whatever_the_number_of_workers(tmp_path):
+def test_output_is_identical_whatever_the_number_of_speech_threads(tmp_path):
     article = tmp_path / "walk.md"
     article.write_text(
         "# The Harbour Walk\n\nA short walk along the old harbour.\n\n"
