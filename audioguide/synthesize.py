@@ -66,8 +66,8 @@ def render_chapters(
     """Speech for the chapters of `script` (those indexed by `only`, if given), yielded in order,
     each as soon as all of its utterances are spoken or found in the cache.
 
-    Every voice is checked before anything is spoken; `on_progress(n)` hears of n utterances
-    done at a time (one, as each is ready). Speech is held only until the chapter that needs it has been yielded.
+    Every voice is checked before anything is spoken; `on_progress(1)` hears of each utterance
+    as it is ready. Speech is held only until the last chapter that needs it has been yielded.
     """
     resolver = _Resolver(voices, cache)
     wanted = [i for i in range(len(script.chapters)) if only is None or i in only]
