@@ -257,3 +257,24 @@ def test_silent_speech_gives_silence_without_cues_or_loudness(tmp_path):
     audio = assemble(_tone_script(Speech(bytes(22050 * 2), 22050)), path)
     assert (audio.cues, audio.loudness_lufs) == ((), None)
     assert np.abs(decode_mp3(path, 22050)[0]).max() < 1e-3
+
+
+def test_chapters_with_no_pause_between_them_stay_apart_and_contiguous(tmp_path):
+    chapters = tuple(
+        ScriptChapter(f"{n:02d}", f"Tone {n}", (Utterance(f"tone {n}", 0),)) for n in range(3)
+    )
+    speeches = [_tone(300 + 200 * n, 0.7, 22050) for n in range(3)]
+    rendered = RenderedScript(
+        Script("tight", "Tight", chapters),
+        tuple(RenderedChapter(c, (s,)) for c, s in zip(chapters, speeches)),
+    )
+    path = tmp_path / "tight.mp3"
+    audio = assemble(rendered, path)
+    assert [c.start_ms for c in audio.chapters] == [0, *(c.end_ms for c in audio.chapters[:-1])]
+    # A pause too short to share between segments grows to the codec's gap (~52 ms), no more.
+    for cue, following in zip(audio.cues, audio.cues[1:]):
+        assert 0 <= following.start_ms - cue.end_ms <= 80
+    samples, _ = decode_mp3(path, 22050)
+    assert len(samples) == audio.num_samples
+    for cue in audio.cues:
+        assert _dbfs(_window(samples, 22050, cue.start_ms + 50, cue.end_ms - 50)) > -20
