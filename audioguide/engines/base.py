@@ -47,11 +47,25 @@ class Engine(Protocol):
     options: Options
     sample_rate: int
     # An engine whose `synthesize` may run in several threads at once says so with a class
-    # attribute `concurrent = True`; others are called one text at a time.
+    # attribute `concurrent = True`; others (and `LoadedVoice`'s default) are called one text at
+    # a time.
 
     def synthesize(self, text: str) -> Speech:
         """16-bit mono PCM of `text` at `sample_rate`; the same text always gives the same bytes."""
         ...
+
+
+class LoadedVoice:
+    """A base for engines: the `Engine` attributes, taken from the identity a voice loads from."""
+
+    concurrent = False
+
+    def __init__(self, identity: EngineIdentity) -> None:
+        self.name = identity.name
+        self.voice = identity.voice
+        self.version = identity.version
+        self.options = identity.options
+        self.sample_rate = identity.sample_rate
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from audioguide.engines.base import (
     EngineIdentity,
+    LoadedVoice,
     VoiceInfo,
     as_options,
     canonical_options,
@@ -79,16 +80,11 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     )
 
 
-class GoogleEngine:
+class GoogleEngine(LoadedVoice):
     """Speaks through Google's service; one request per 100 characters, as gTTS splits text."""
 
-    name = NAME
-    sample_rate = SAMPLE_RATE
-
     def __init__(self, identity: EngineIdentity) -> None:
-        self.voice = identity.voice
-        self.version = identity.version
-        self.options = identity.options
+        super().__init__(identity)
         self._tld = identity.option("tld")
         self._slow = identity.option("slow") == "true"
         self._speed = float(identity.option("speed"))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from audioguide.engines.base import (
     EngineIdentity,
+    LoadedVoice,
     VoiceInfo,
     as_options,
     canonical_options,
@@ -70,18 +71,13 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     )
 
 
-class HibariEngine:
+class HibariEngine(LoadedVoice):
     """A hibari voice loaded into one onnxruntime session."""
-
-    name = NAME
-    sample_rate = SAMPLE_RATE
 
     def __init__(self, identity: EngineIdentity) -> None:
         from hibari import Hibari
 
-        self.voice = identity.voice
-        self.version = identity.version
-        self.options = identity.options
+        super().__init__(identity)
         self._speed = float(identity.option("speed"))
         try:
             self._tts = Hibari(

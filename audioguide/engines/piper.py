@@ -25,6 +25,7 @@ from pathlib import Path
 
 from audioguide.engines.base import (
     EngineIdentity,
+    LoadedVoice,
     VoiceInfo,
     as_options,
     canonical_options,
@@ -102,11 +103,10 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     )
 
 
-class PiperEngine:
+class PiperEngine(LoadedVoice):
     """A piper voice loaded into one onnxruntime session, which threads may share: piper guards
     espeak with a lock of its own, and onnxruntime runs a session from many threads at once."""
 
-    name = NAME
     concurrent = True
 
     def __init__(self, identity: EngineIdentity) -> None:
@@ -114,10 +114,7 @@ class PiperEngine:
         from piper import PiperVoice
         from piper.config import PiperConfig, SynthesisConfig
 
-        self.voice = identity.voice
-        self.version = identity.version
-        self.options = identity.options
-        self.sample_rate = identity.sample_rate
+        super().__init__(identity)
         model, config = _model_files(identity.voice)
         session_options = onnxruntime.SessionOptions()
         session_options.intra_op_num_threads = int(identity.option("threads"))

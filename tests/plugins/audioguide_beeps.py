@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from audioguide.engines.base import EngineIdentity, VoiceInfo, as_options, canonical_options
+from audioguide.engines.base import EngineIdentity, LoadedVoice, VoiceInfo, as_options, canonical_options
 from audioguide.errors import EngineError
 from audioguide.model import Speech
 
@@ -27,15 +27,7 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     return EngineIdentity(NAME, voice, "beeps 0.1", as_options(values), SAMPLE_RATE)
 
 
-class Beeps:
-    name = NAME
-    sample_rate = SAMPLE_RATE
-
-    def __init__(self, identity: EngineIdentity) -> None:
-        self.voice = identity.voice
-        self.version = identity.version
-        self.options = identity.options
-
+class Beeps(LoadedVoice):
     def synthesize(self, text: str) -> Speech:
         if "FAIL" in text:
             raise EngineError(f"beeps cannot say {text!r}")
