@@ -260,7 +260,7 @@ def join(segments: Sequence[EncodedSegment], script: Script, mp3_path: Path, sam
         for piece in audio:
             out.write(piece)
     steps = np.concatenate([np.frombuffer(s.loudness_steps, dtype="<f8") for s in segments])
-    loudness = integrated_loudness(steps, LoudnessMeter(sample_rate).step)
+    loudness = integrated_loudness(steps, sample_rate)
     return AssembledAudio(
         chapters=chapters,
         cues=cues,

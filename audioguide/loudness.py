@@ -62,16 +62,16 @@ class LoudnessMeter:
     def __init__(self, sample_rate: int) -> None:
         self._sos = _k_weighting(sample_rate)
         self._state = np.zeros((2, 2))
-        self.step = max(1, round(sample_rate / 10))
-        """Gating blocks are 400 ms long and overlap by 75%: they are made of 100 ms steps."""
+        self._rate = sample_rate
+        self._step = _step_length(sample_rate)
         self._carry = np.zeros(0)
         self._step_sums: list[np.ndarray] = []
 
     def add(self, samples: np.ndarray) -> None:
         weighted, self._state = sosfilt(self._sos, samples, zi=self._state)
         squares = np.concatenate([self._carry, weighted * weighted])
-        whole = len(squares) // self.step * self.step
-        self._step_sums.append(squares[:whole].reshape(-1, self.step).sum(axis=1))
+        whole = len(squares) // self._step * self._step
+        self._step_sums.append(squares[:whole].reshape(-1, self._step).sum(axis=1))
         self._carry = squares[whole:]
 
     def steps(self) -> np.ndarray:
@@ -81,14 +81,19 @@ class LoudnessMeter:
 
     def integrated(self) -> float:
         """Gated integrated loudness; -inf for silence or less than 400 ms of signal."""
-        return integrated_loudness(self.steps(), self.step)
+        return integrated_loudness(self.steps(), self._rate)
 
 
-def integrated_loudness(steps: np.ndarray, step: int) -> float:
-    """Gated integrated loudness (LUFS) from a meter's step sums of `step` samples each."""
+def _step_length(sample_rate: int) -> int:
+    """Gating blocks are 400 ms long and overlap by 75%: they are made of 100 ms steps."""
+    return max(1, round(sample_rate / 10))
+
+
+def integrated_loudness(steps: np.ndarray, sample_rate: int) -> float:
+    """Gated integrated loudness (LUFS) from a meter's step sums (`LoudnessMeter.steps`)."""
     if len(steps) < 4:
         return -math.inf
-    blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * step)
+    blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * _step_length(sample_rate))
     audible = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
     if not len(audible):
         return -math.inf
