@@ -79,7 +79,7 @@ def median_run(runs: list[Run]) -> Run:
 
 def narration_text(scripts_dir: Path) -> str:
     """The words the bundled guide speaks, as one text, for the raw engine."""
-    from audioguide.build import load_guide, pauses_of, read_episode_script
+    from audioguide.guide import load_guide, pauses_of, read_episode_script
 
     guide = load_guide([scripts_dir])
     parts = []

@@ -15,7 +15,8 @@ import numpy as np
 import podcastparser
 import pytest
 
-from audioguide.build import MANIFEST_FILE, BuildOptions, build, load_guide, pauses_of, read_episode_script
+from audioguide.build import MANIFEST_FILE, BuildOptions, build
+from audioguide.guide import load_guide, pauses_of, read_episode_script
 from audioguide.errors import AudioguideError
 from audioguide.tags import read_chapters
 from tests.media import decode_mp3, ffmpeg_chapters, mpeg_audio

@@ -31,7 +31,8 @@ from PIL import Image
 
 from audioguide import article, narration
 from audioguide.assemble import CHAPTER_LEAD_MS, LEAD_IN_MS, TAIL_MS
-from audioguide.build import BuildOptions, BuildReport, EpisodeReport, build, load_guide
+from audioguide.build import BuildOptions, BuildReport, EpisodeReport, build
+from audioguide.guide import load_guide
 from audioguide.cli import cli
 from audioguide.ffmpeg import ffmpeg_exe
 from audioguide.settings import (

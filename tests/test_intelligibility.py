@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioguide.build import load_guide, pauses_of, read_episode_script
+from audioguide.guide import load_guide, pauses_of, read_episode_script
 from audioguide.engines import get_engine
 from audioguide.lexicon import LEXICON_FILE, read_lexicon
 from audioguide.model import EngineSpec, Pauses, Section

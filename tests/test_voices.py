@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from audioguide.build import BuildOptions, apply_options, episode_voices
+from audioguide.guide import BuildOptions, apply_options, episode_voices
 from audioguide.cli import cli
 from audioguide.errors import EngineError
 from audioguide.model import EngineSpec
