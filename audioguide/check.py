@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from collections.abc import Callable, Iterable, Iterator
@@ -24,9 +23,9 @@ import mutagen
 from mutagen.mp3 import MP3
 from PIL import Image, UnidentifiedImageError
 
-from audioguide.errors import AudioguideError
+from audioguide.errors import AudioError, AudioguideError
 from audioguide.feed import FEED_FILE, NAMESPACES
-from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.ffmpeg import measure_loudness
 from audioguide.sidecars import (
     parse_timestamp,
     read_chapters_json,
@@ -389,12 +388,13 @@ def _check_loudness(audio_files: Iterable[Path]) -> list[Problem]:
     """Integrated loudness and true peak of each MP3, measured in parallel by ffmpeg's ebur128."""
     paths = list(dict.fromkeys(audio_files))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        measured = list(pool.map(measure_loudness, paths))
+        measured = list(pool.map(_measured, paths))
     problems = []
-    for path, (lufs, peak) in zip(paths, measured, strict=True):
-        if lufs is None:
-            problems.append(Problem(path.name, "ffmpeg could not measure its loudness"))
+    for path, found in zip(paths, measured, strict=True):
+        if isinstance(found, AudioError):
+            problems.append(Problem(path.name, str(found)))
             continue
+        lufs, peak = found
         if abs(lufs - TARGET_LUFS) > LUFS_TOLERANCE:
             problems.append(
                 Problem(
@@ -412,15 +412,8 @@ def _check_loudness(audio_files: Iterable[Path]) -> list[Problem]:
     return problems
 
 
-def measure_loudness(path: Path) -> tuple[float | None, float]:
-    """(integrated LUFS, true peak dBTP) of an audio file; LUFS is None if ffmpeg cannot read it."""
-    command = [
-        ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
-        "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, errors="replace")
-    integrated = re.search(r"Integrated loudness:\s*I:\s*(\S+) LUFS", result.stderr)
-    peak = re.search(r"True peak:\s*Peak:\s*(\S+) dBFS", result.stderr)
-    if result.returncode != 0 or not integrated or not peak:
-        return None, float("-inf")
-    return float(integrated.group(1)), float(peak.group(1))
+def _measured(path: Path) -> tuple[float, float] | AudioError:
+    try:
+        return measure_loudness(path)
+    except AudioError as error:
+        return error

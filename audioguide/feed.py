@@ -107,12 +107,12 @@ def render_feed(
     # Empty elements would be read as an author named "": leave out what the guide does not say.
     if guide.author:
         _text(channel, _tag("itunes", "author"), guide.author)
-    if guide.author or guide.owner_email:
+    # An owner without an e-mail is an error to the W3C feed validator: none is better.
+    if guide.owner_email:
         owner = ET.SubElement(channel, _tag("itunes", "owner"))
         if guide.author:
             _text(owner, _tag("itunes", "name"), guide.author)
-        if guide.owner_email:
-            _text(owner, _tag("itunes", "email"), guide.owner_email)
+        _text(owner, _tag("itunes", "email"), guide.owner_email)
     _text(channel, _tag("itunes", "type"), "episodic")
     if guide.base_url:
         _text(channel, _tag("podcast", "guid"), feed_guid(links.url(FEED_FILE)))

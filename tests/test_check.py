@@ -14,9 +14,9 @@ import pytest
 from mutagen.mp3 import MP3
 from PIL import Image
 
-from audioguide.check import Problem, check_output, measure_loudness
+from audioguide.check import Problem, check_output
 from audioguide.feed import NAMESPACES, chapters_json, render_feed, webvtt
-from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.ffmpeg import ffmpeg_exe, measure_loudness
 from audioguide.files import sha256_file
 from audioguide.model import ChapterMark, Cue, Episode
 from audioguide.settings import GuideSettings

