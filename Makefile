@@ -31,4 +31,5 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 
 clean:
 	rm -rf $(OUTPUT)/*.mp3 $(OUTPUT)/*.json $(OUTPUT)/*.vtt $(OUTPUT)/*.xml $(OUTPUT)/*.html \
-	  $(OUTPUT)/cover.* $(OUTPUT)/.audioguide-*
+	  $(OUTPUT)/cover.* $(OUTPUT)/icon-*.png $(OUTPUT)/*.webmanifest $(OUTPUT)/service-worker.js \
+	  $(OUTPUT)/.audioguide-*

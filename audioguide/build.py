@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from audioguide import __version__, cover, feed, player, tags
+from audioguide import __version__, cover, feed, tags, webapp
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import engine_identity, identify
 from audioguide.errors import BuildError
@@ -45,7 +45,6 @@ from audioguide.tags import MAX_CHAPTERS
 MANIFEST_FILE = ".audioguide-manifest.json"
 LOCK_FILE = ".audioguide.lock"
 FEED_FILE = "feed.xml"
-PLAYER_FILE = "index.html"
 MANIFEST_VERSION = 1
 MAX_DEFAULT_JOBS = 8
 """Beyond this many speech threads, onnxruntime sessions only contend for memory bandwidth."""
@@ -232,11 +231,8 @@ def _build_locked(
         output_dir / FEED_FILE,
         feed.render_feed(settings, episodes, cover_file=cover_file, build_date=build_date),
     )
-    _stage_if_changed(
-        staged,
-        output_dir / PLAYER_FILE,
-        player.render_player(settings.title, settings.description, cover_file, FEED_FILE, episodes),
-    )
+    for name, data in webapp.site_files(settings, cover_file, cover_bytes, FEED_FILE, episodes).items():
+        _stage_if_changed(staged, output_dir / name, data)
     staged.commit()
     for report in reports:
         if report.rebuilt:

@@ -32,6 +32,7 @@ from audioguide.sidecars import (
     read_webvtt,
     vtt_timestamp,
 )
+from audioguide.webapp import lint_site
 
 TARGET_LUFS = -16.0
 LUFS_TOLERANCE = 1.0
@@ -75,6 +76,7 @@ def check_output(output_dir: Path, *, loudness: bool = True) -> list[Problem]:
     guids: set[str] = set()
     for number, item in enumerate(items, start=1):
         problems.extend(_check_item(item, number, folder, guids))
+    problems.extend(Problem(name, message) for name, message in lint_site(output_dir))
     if loudness:
         problems.extend(_check_loudness(folder.audio_files))
     return problems

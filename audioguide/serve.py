@@ -37,6 +37,7 @@ MEDIA_TYPES = {
     ".m4a": "audio/mp4",
     ".xml": "application/rss+xml; charset=utf-8",
     ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
     ".vtt": "text/vtt; charset=utf-8",
     ".srt": "application/x-subrip; charset=utf-8",
     ".html": "text/html; charset=utf-8",

@@ -65,8 +65,8 @@ def test_hostile_text_stays_text():
     hostile = "</script><script>alert(1)</script> <!-- & \"quotes\" 'x' 🏰 \u2028"
     page = render_player(hostile, hostile, "cover.png", "feed.xml", [episode(hostile, hostile)])
     outline = parse(page)
-    # Exactly our two scripts: the data block and the player; nothing injected.
-    assert [attrs.get("type") for attrs, _ in outline.scripts] == ["application/json", None]
+    # Exactly our three scripts: the data block, the player, the offline keeper; nothing injected.
+    assert [attrs.get("type") for attrs, _ in outline.scripts] == ["application/json", None, None]
     data = embedded(outline)
     assert data["title"] == hostile
     assert data["episodes"][0]["title"] == hostile
@@ -108,7 +108,11 @@ def test_accessible_controls_and_test_hooks():
             assert attrs.get("type") == "button"
     buttons = [attrs for tag, attrs in outline.elements if tag == "button" and "id" in attrs]
     labelled = {attrs["id"]: attrs.get("aria-label") for attrs in buttons}
-    assert all(labelled.values()) and len(labelled) == 5
+    icons_only = {"prev-chapter", "back", "play", "forward", "next-chapter", "share"}
+    assert icons_only <= labelled.keys() and all(labelled[name] for name in icons_only)
+    (offline,) = [attrs for tag, attrs in outline.elements if tag == "button" and "data-offline" in attrs]
+    assert offline["data-offline"] == "walk" and offline["aria-label"] == "Keep Walk for offline listening"
+    assert "hidden" in offline  # shown only where the browser can keep it
     assert not any(tag == "img" for tag, _ in outline.elements)  # no cover given, no broken image
     speeds = [attrs["value"] for tag, attrs in outline.elements if tag == "option"]
     assert speeds[0] == "0.75" and speeds[-1] == "2"

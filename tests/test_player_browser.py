@@ -106,7 +106,7 @@ def test_lists_episodes_and_chapters_with_text_escaped(page, site):
     episodes = site[1]
     assert page.locator("h1").inner_text() == GUIDE_TITLE
     assert page.locator("#episodes li .episode-title").all_inner_texts() == [e.title for e in episodes]
-    buttons = page.locator("#chapters button[data-start]")
+    buttons = page.locator("#chapters a[data-start]")
     assert buttons.locator(".chapter-title").all_inner_texts() == CHAPTER_TITLES
     starts = [float(buttons.nth(i).get_attribute("data-start")) for i in range(buttons.count())]
     assert starts == [c.start_ms / 1000 for c in episodes[0].chapters]
@@ -119,13 +119,13 @@ def test_lists_episodes_and_chapters_with_text_escaped(page, site):
 def test_tapping_a_chapter_seeks_and_follows_it(page, site):
     episodes = site[1]
     chapter = episodes[0].chapters[2]
-    page.locator("#chapters button").nth(2).click()
+    page.locator("#chapters a").nth(2).click()
     page.wait_for_function(
         f"(a => !a.seeking && Math.abs(a.currentTime - {chapter.start_ms / 1000}) < 0.5)"
         "(document.getElementById('player'))"
     )
     assert abs(audio_time(page) - chapter.start_ms / 1000) <= 0.5
-    current = page.locator("#chapters button[aria-current='true'] .chapter-title")
+    current = page.locator("#chapters a[aria-current='true'] .chapter-title")
     assert current.inner_text() == chapter.title
     assert page.locator("#now-chapter").inner_text() == chapter.title
     cue = next(c for c in episodes[0].cues if c.start_ms <= audio_time(page) * 1000 < c.end_ms)
@@ -134,7 +134,7 @@ def test_tapping_a_chapter_seeks_and_follows_it(page, site):
         "(m => m && {title: m.title, artist: m.artist, album: m.album, art: m.artwork.length})"
         "(navigator.mediaSession.metadata)"
     )
-    assert metadata == {"title": episodes[0].title, "artist": chapter.title, "album": GUIDE_TITLE, "art": 1}
+    assert metadata == {"title": chapter.title, "artist": episodes[0].title, "album": GUIDE_TITLE, "art": 1}
     page.locator("#next-chapter").click()
     page.wait_for_function(
         f"(a => !a.seeking && Math.abs(a.currentTime - {episodes[0].chapters[3].start_ms / 1000}) < 0.5)"
@@ -151,7 +151,7 @@ def test_page_works_straight_from_disk(browser, site):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto((folder / "index.html").as_uri())
     page.wait_for_function("document.getElementById('player').readyState >= 1")
-    assert page.locator("#chapters button").count() == len(episodes[0].chapters)
+    assert page.locator("#chapters a").count() == len(episodes[0].chapters)
     assert abs(page.evaluate("document.getElementById('player').duration") - 20) < 0.5
     assert errors == []
     context.close()
@@ -194,7 +194,7 @@ def test_screenshots_at_phone_width(browser, site):
         page = context.new_page()
         page.goto(url + "/")
         page.wait_for_function("document.getElementById('player').readyState >= 1")
-        page.locator("#chapters button").nth(1).click()
+        page.locator("#chapters a").nth(1).click()
         page.evaluate("document.getElementById('player').pause()")
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
         # Nothing may stick out sideways on a narrow phone.

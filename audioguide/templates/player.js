@@ -69,27 +69,35 @@
 
   // --- rendering the selected episode's chapters and transcript ---
 
+  function chapterLink(ep, index) {
+    // Deep links are #<slug>/<chapter number>, numbered from 1 as listeners count chapters.
+    return "#" + encodeURIComponent(ep.slug) + "/" + (index + 1);
+  }
+
   function renderChapters() {
     var list = $("chapters");
     list.textContent = "";
     episode.chapters.forEach(function (chapter, index) {
-      var button = element("button");
-      button.type = "button";
-      button.dataset.start = String(chapter.start_ms / 1000);
-      button.dataset.index = String(index);
+      var link = element("a", "chapter");
+      link.href = chapterLink(episode, index);
+      link.dataset.start = String(chapter.start_ms / 1000);
+      link.dataset.index = String(index);
       var at = clock(chapter.start_ms / 1000);
-      button.setAttribute("aria-label", "Chapter " + (index + 1) + ": " + chapter.title + ", at " + at);
-      button.append(
+      link.setAttribute("aria-label", "Chapter " + (index + 1) + ": " + chapter.title + ", at " + at);
+      link.append(
         element("span", "chapter-number", String(index + 1)),
         element("span", "chapter-title", chapter.title),
         element("span", "chapter-time", at)
       );
-      button.addEventListener("click", function () {
+      link.addEventListener("click", function (event) {
+        // The link is there to be copied or shared; tapping it plays here without a navigation.
+        if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
         seek(chapter.start_ms / 1000);
         play();
       });
       var item = element("li");
-      item.append(button);
+      item.append(link);
       list.append(item);
     });
     if (!episode.chapters.length) list.append(element("li", "empty", "This episode has no chapters."));
@@ -137,9 +145,9 @@
     var chapter = indexAt(episode.chapters, t, function (c) { return c.start_ms / 1000; });
     if (chapter !== chapterIndex) {
       chapterIndex = chapter;
-      document.querySelectorAll("#chapters button").forEach(function (button, index) {
-        if (index === chapter) button.setAttribute("aria-current", "true");
-        else button.removeAttribute("aria-current");
+      document.querySelectorAll("#chapters a").forEach(function (link, index) {
+        if (index === chapter) link.setAttribute("aria-current", "true");
+        else link.removeAttribute("aria-current");
       });
       $("now-chapter").textContent = chapter >= 0 ? episode.chapters[chapter].title : "";
       updateMetadata();
@@ -197,8 +205,12 @@
     seek(episode.chapters[index].start_ms / 1000);
   }
 
+  function findEpisode(slug) {
+    return data.episodes.filter(function (ep) { return ep.slug === slug; })[0];
+  }
+
   function selectEpisode(slug, autoplay) {
-    var next = data.episodes.filter(function (ep) { return ep.slug === slug; })[0] || data.episodes[0];
+    var next = findEpisode(slug) || data.episodes[0];
     if (episode) savePosition(true);
     episode = next;
     chapterIndex = -1;
@@ -238,9 +250,10 @@
     if (data.cover) {
       artwork.push({ src: new URL(data.cover, document.baseURI).href, type: data.cover_type });
     }
+    // Lock screens show the title largest: the chapter playing is what a listener looks for.
     navigator.mediaSession.metadata = new MediaMetadata({
-      title: episode.title,
-      artist: chapter || data.title,
+      title: chapter || episode.title,
+      artist: chapter ? episode.title : data.title,
       album: data.title,
       artwork: artwork
     });
@@ -274,6 +287,50 @@
         navigator.mediaSession.setActionHandler(action, handlers[action]);
       } catch (e) { /* an action this browser does not know */ }
     });
+  }
+
+  // --- deep links and sharing ---
+
+  function openLink(hash, reloaded) {
+    // #<slug>/<n> opens chapter n of that episode and plays it; #<slug> opens the episode.
+    var match = /^#([^/]+)(?:\/(\d+))?$/.exec(hash);
+    var ep = match && findEpisode(decodeURIComponent(match[1]));
+    if (!ep) return false;
+    var number = match[2] ? parseInt(match[2], 10) : 0;
+    if (ep !== episode) selectEpisode(ep.slug, false);
+    var chapter = episode.chapters[number - 1];
+    if (chapter) {
+      var position = savedPosition(episode) * 1000;
+      // A reload keeps the listener's place inside the linked chapter; opening the link starts it.
+      var resume = reloaded && position >= chapter.start_ms && position < chapter.end_ms;
+      seek(resume ? position / 1000 : chapter.start_ms / 1000);
+    } else if (number) {
+      $("status").textContent = "This episode has no chapter " + number + ".";
+    }
+    play();
+    return true;
+  }
+
+  function wasReloaded() {
+    var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    return !!entry && entry.type === "reload";
+  }
+
+  function share() {
+    if (!episode) return;
+    var page = location.href.split("#")[0];
+    var url = page + chapterLink(episode, Math.max(0, chapterIndex));
+    var title = chapterIndex >= 0 ? episode.chapters[chapterIndex].title + " · " + episode.title : episode.title;
+    if (navigator.share) {
+      navigator.share({ title: title, url: url }).catch(function () { /* the listener cancelled */ });
+    } else if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(
+        function () { $("status").textContent = "Link copied: " + url; },
+        function () { $("status").textContent = "Link: " + url; }
+      );
+    } else {
+      $("status").textContent = "Link: " + url;
+    }
   }
 
   // --- wiring ---
@@ -310,6 +367,7 @@
     $("forward").addEventListener("click", function () { seek(audio.currentTime + SKIP_SECONDS); });
     $("prev-chapter").addEventListener("click", function () { jumpChapter(-1); });
     $("next-chapter").addEventListener("click", function () { jumpChapter(1); });
+    $("share").addEventListener("click", share);
     $("seek").addEventListener("input", function () { seek(parseFloat($("seek").value)); });
     $("speed").addEventListener("change", function () { setSpeed(parseFloat($("speed").value)); });
     $("transcript").addEventListener("click", function (event) {
@@ -327,7 +385,8 @@
     data.episodes.forEach(showProgress);
     var speed = parseFloat(recall("speed"));
     setSpeed(speed >= 0.5 && speed <= 3 ? speed : 1);
-    selectEpisode(recall("episode"), false);
+    window.addEventListener("hashchange", function () { openLink(location.hash, false); });
+    if (!openLink(location.hash, wasReloaded())) selectEpisode(recall("episode"), false);
   }
 
   start();
