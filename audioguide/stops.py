@@ -74,6 +74,6 @@ def _card(episode: Episode, number: int, base_url: str, several: bool) -> str:
         f'<li class="card" id="{e(episode.slug)}-{number}">'
         f'<div class="text"><span class="number">Stop {number}</span>'
         f'<span class="title">{e(chapter.title)}</span>{of}'
-        f'<span class="duration">{e(player.clock(chapter.end_ms - chapter.start_ms))}</span>'
+        f'<span class="duration">{e(player.clock(chapter.end_ms - chapter.start_ms))} to listen</span>'
         f'<a class="link" href="{e(link)}">{e(link)}</a></div>{qr}</li>\n'
     )
