@@ -84,9 +84,9 @@ def fill(template_name: str, values: dict[str, str]) -> str:
 
 def clock(duration_ms: int) -> str:
     """A duration as listeners read it on a list: `45 s`, `12 min`, `1 h 5 min`."""
-    minutes = round(duration_ms / 60000)
-    if minutes < 1:
+    if duration_ms < 59_500:
         return f"{max(1, round(duration_ms / 1000))} s"
+    minutes = round(duration_ms / 60000)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 

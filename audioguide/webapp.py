@@ -195,6 +195,7 @@ def _lint_icon(output_dir: Path, icon: dict) -> tuple[str, int]:
     src, sizes = str(icon.get("src", "")), str(icon.get("sizes", ""))
     try:
         with Image.open(output_dir / src) as picture:
+            picture.load()  # a truncated file has a readable header, but no image
             width, height = picture.size
     except (OSError, UnidentifiedImageError):
         return f"icon {src!r} is missing or not an image", 0

@@ -287,3 +287,18 @@ def test_loudness_and_true_peak_are_measured(copy):
     assert check_output(copy, loudness=False) == [
         p for p in check_output(copy) if not p.file.endswith(".mp3")
     ]
+
+
+def test_the_player_site_is_linted_when_there_is_one(copy, built):
+    from audioguide.webapp import site_files
+
+    for name, data in site_files(GUIDE, "cover.png", (copy / "cover.png").read_bytes(), "feed.xml", built[1]).items():
+        (copy / name).write_bytes(data)
+    assert check_output(copy, loudness=False) == []
+    (copy / "icon-192.png").unlink()
+    (copy / "icon-512.png").write_bytes((copy / "icon-maskable-512.png").read_bytes()[:100])
+    assert messages(check_output(copy, loudness=False)) == [
+        "manifest.webmanifest: icon 'icon-192.png' is missing or not an image",
+        "manifest.webmanifest: icon 'icon-512.png' is missing or not an image",
+        "manifest.webmanifest: no icon of at least 192 px: browsers will not install it",
+    ]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audioguide.model import ChapterMark, Cue, Episode
-from audioguide.player import audio_url, render_player, script_json
+from audioguide.player import audio_url, deep_link, offline_files, render_player, script_json
 
 
 class Outline(HTMLParser):
@@ -122,3 +122,26 @@ def test_empty_guide_renders():
     page = render_player("G", "", "cover.png", "feed.xml", [])
     assert embedded(parse(page))["episodes"] == []
     assert "No episodes yet." in page
+
+
+def test_deep_links_and_what_keeping_an_episode_stores():
+    assert deep_link("old-town", 5) == "#old-town/5"
+    assert offline_files(episode(sha="ab12" * 16)) == ["walk.mp3?v=ab12ab12ab12", "walk.chapters.json", "walk.vtt"]
+    data = embedded(parse(render_player("G", "", "cover.png", "feed.xml", [episode(sha="ab12" * 16)])))
+    (walk,) = data["episodes"]
+    assert (walk["offline"], walk["cache"], walk["bytes"]) == (offline_files(episode(sha="ab12" * 16)), "episode walk ab12ab12ab12", 1)
+
+
+def test_the_web_app_is_linked_only_when_asked_for():
+    plain = parse(render_player("G", "", "cover.png", "feed.xml", [episode()]))
+    assert not [attrs for tag, attrs in plain.elements if tag == "link" and attrs.get("rel") == "manifest"]
+    assert embedded(plain)["worker"] == ""  # the page then registers no worker and offers no keeping
+    app = parse(
+        render_player(
+            "G", "", "cover.png", "feed.xml", [episode()],
+            manifest_file="manifest.webmanifest", worker_file="service-worker.js", theme_color="#123456",
+        )  # fmt: skip
+    )
+    assert ("link", {"rel": "manifest", "href": "manifest.webmanifest"}) in app.elements
+    assert ("meta", {"name": "theme-color", "content": "#123456"}) in app.elements
+    assert embedded(app)["worker"] == "service-worker.js"

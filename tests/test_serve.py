@@ -58,6 +58,8 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "tour.chapters.json").write_text(json.dumps({"version": "1.2.0", "chapters": []}))
     (out / "tour.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nHello.\n")
     (out / "index.html").write_text("<!doctype html><title>Player</title>")
+    (out / "manifest.webmanifest").write_text('{"name": "Tour"}')
+    (out / "service-worker.js").write_text("self.addEventListener('fetch', () => {});")
     Image.new("RGB", (8, 8), "teal").save(out / "cover.png")
     (out / ".feed.xml.tmp123.part").write_text("half written")
     (out / "sub").mkdir()
@@ -193,6 +195,8 @@ def test_not_modified_by_etag_and_by_date(server, path):
         ("/tour.vtt", "text/vtt", True),
         ("/index.html", "text/html", False),
         ("/cover.png", "image/png", False),
+        ("/manifest.webmanifest", "application/manifest+json", False),
+        ("/service-worker.js", "text/javascript", False),
     ],
 )
 def test_media_types_and_cors(server, path, media_type, cors):
