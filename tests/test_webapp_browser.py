@@ -195,6 +195,9 @@ def test_a_kept_episode_plays_and_seeks_offline(context, site):
     assert audio and all(r.from_service_worker and r.status == 206 for r in audio)
     page.locator("#chapters a").nth(2).click()
     playing_within(page, third["startTime"], third["endTime"])
+    page.evaluate(f"{AUDIO}.pause()")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "player-offline-360.png"))  # the README's picture
     mp3 = (site.output / "walk.mp3").read_bytes()
     part = page.evaluate(
         f"""fetch({AUDIO}.src, {{headers: {{Range: 'bytes=1000-1999'}}}})
@@ -250,6 +253,7 @@ def test_the_stops_sheet_has_a_code_and_a_link_per_chapter(browser, site):
         assert [code.text for code in zxingcpp.read_barcodes(picture)] == [link]
         links.append(link)
     ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "stops-sheet.png"))
     for paper in ("A4", "Letter"):
         document = pdfium.PdfDocument(page.pdf(format=paper))
