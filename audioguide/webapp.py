@@ -49,10 +49,12 @@ def site_files(
 ) -> dict[str, bytes]:
     """Every browser-facing file of the guide by name, in the order they are best published:
     what the page links to first, the page next, and the worker, which names them all, last."""
-    cover = _open(cover_bytes)
-    theme = _hex(_mean_colour(cover))
-    files = {icon_file(side): _png(_square(cover, side)) for side in ICON_SIZES}
-    files[MASKABLE_FILE] = _png(_maskable(cover, max(ICON_SIZES)))
+    # Every icon is cut from one copy of the cover at the largest icon size: resizing the full
+    # cover (1400 px or more) once instead of three times is most of what this costs a build.
+    largest = _square(_open(cover_bytes), max(ICON_SIZES))
+    theme = _hex(_mean_colour(largest))
+    files = {icon_file(side): _png(_square(largest, side)) for side in ICON_SIZES}
+    files[MASKABLE_FILE] = _png(_maskable(largest))
     files[MANIFEST_FILE] = manifest(settings, theme)
     files[stops.STOPS_FILE] = stops.render_stops(
         settings.title, episodes, settings.base_url, settings.language
@@ -123,11 +125,14 @@ def _open(data: bytes) -> Image.Image:
 
 
 def _square(picture: Image.Image, side: int) -> Image.Image:
+    if picture.size == (side, side):
+        return picture
     return picture.resize((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _maskable(picture: Image.Image, side: int) -> Image.Image:
+def _maskable(picture: Image.Image) -> Image.Image:
     """The cover shrunk into the safe zone, on its own edge colour, so no shape cuts it."""
+    side = picture.width
     inner = round(side * MASKABLE_SAFE)
     canvas = Image.new("RGB", (side, side), _edge_colour(picture))
     offset = (side - inner) // 2
@@ -153,7 +158,7 @@ def _hex(colour: tuple[int, int, int]) -> str:
 
 def _png(picture: Image.Image) -> bytes:
     out = io.BytesIO()
-    picture.save(out, format="PNG", optimize=True)
+    picture.save(out, format="PNG")  # optimize=True: 4% smaller, a third slower
     return out.getvalue()
 
 

@@ -23,11 +23,11 @@ from PIL import Image
 from audioguide.build import BuildOptions, build
 from audioguide.serve import make_app
 from tests.live_server import running_server
-from tests.test_player_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.test_player_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401 (browser: a fixture)
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing (pip install playwright)")
+pytest.importorskip("playwright.sync_api", reason="playwright is missing (pip install playwright)")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
 
@@ -74,14 +74,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, session_cache: Path):
         build_guide(article, output, url + "/", session_cache)
         chapters = json.loads((output / "walk.chapters.json").read_text())["chapters"]
         yield Site(url, output, article, chapters)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
