@@ -31,6 +31,7 @@ from audioguide.errors import ServeError
 
 FEED_FILE = "feed.xml"
 INDEX_FILE = "index.html"
+STOPS_FILE = "stops.html"
 
 MEDIA_TYPES = {
     ".mp3": "audio/mpeg",
@@ -269,6 +270,8 @@ def banner(output_dir: Path, url: str) -> str:
         f"  player: {url}",
         f"  feed:   {url}{FEED_FILE}",
     ]
+    if (output_dir / STOPS_FILE).is_file():
+        lines.append(f"  stops:  {url}{STOPS_FILE}")
     host = urlsplit(url).hostname or ""
     if host not in ("localhost",) and not _is_loopback(host):
         import segno
@@ -277,6 +280,8 @@ def banner(output_dir: Path, url: str) -> str:
         segno.make(url, error="m").terminal(out=qr, compact=True)
         lines += ["Open the player on a phone on the same network (scan):", qr.getvalue().rstrip("\n")]
         lines.append("Anyone on this network can reach these files while the server runs.")
+        # Browsers run service workers only over https or on localhost.
+        lines.append("Keeping episodes for offline listening needs https: host the folder for that.")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

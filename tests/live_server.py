@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import subprocess
 import threading
 import time
@@ -34,6 +36,26 @@ def running_server(app) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        pass
+
+
+@contextlib.contextmanager
+def running_static_server(folder: Path) -> Iterator[str]:
+    """Python's own file server on a free port of 127.0.0.1, as a plain static host: no byte
+    ranges, no ETags of ours, its own content types. Yields its base URL (no trailing slash)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 def sine_mp3(path: Path, frequencies: list[int], seconds_each: float) -> Path:

@@ -304,8 +304,14 @@ def test_addresses_and_banner(output):
     assert public_url_for("::1", 8002) == "http://[::1]:8002/"
     local = banner(output, "http://127.0.0.1:8000/")
     assert "http://127.0.0.1:8000/feed.xml" in local and "█" not in local and "Ctrl-C" in local
+    assert "stops.html" not in local  # this folder has no stops sheet
     lan = banner(output, "http://192.168.1.20:8000/")
-    assert "http://192.168.1.20:8000/" in lan and "█" in lan
+    assert "http://192.168.1.20:8000/" in lan and "█" in lan and "offline listening needs https" in lan
+
+
+def test_the_banner_names_the_stops_sheet(tmp_path):
+    (tmp_path / "stops.html").write_text("<!doctype html><title>Stops</title>")
+    assert "  stops:  http://127.0.0.1:8000/stops.html" in banner(tmp_path, "http://127.0.0.1:8000/").splitlines()
 
 
 def test_serve_refuses_a_missing_folder_and_a_taken_port(tmp_path, output):

@@ -22,7 +22,7 @@ from PIL import Image
 
 from audioguide.build import BuildOptions, build
 from audioguide.serve import make_app
-from tests.live_server import running_server
+from tests.live_server import running_server, running_static_server
 from tests.test_player_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401 (browser: a fixture)
 
 pytestmark = pytest.mark.browser
@@ -167,9 +167,11 @@ def test_a_deep_link_plays_its_chapter_and_names_it(context, site):
     assert context.errors == []
 
 
-def test_a_kept_episode_plays_and_seeks_offline(context, site):
+@pytest.mark.parametrize("host", ["audioguide serve", "a plain static host"])
+def test_a_kept_episode_plays_and_seeks_offline(context, site, host):
     audio = []
-    with running_server(make_app(site.output)) as url:
+    server = running_server(make_app(site.output)) if host == "audioguide serve" else running_static_server(site.output)
+    with server as url:
         page = controlled_page(context, url)
         page.on("response", lambda r: audio.append(r) if ".mp3" in r.url else None)
         labels = keep(page)
@@ -190,6 +192,7 @@ def test_a_kept_episode_plays_and_seeks_offline(context, site):
     page.evaluate(f"{AUDIO}.pause()")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "player-offline-360.png"))  # the README's picture
+    assert page.locator("#status").inner_text() == ""
     mp3 = (site.output / "walk.mp3").read_bytes()
     part = page.evaluate(
         f"""fetch({AUDIO}.src, {{headers: {{Range: 'bytes=1000-1999'}}}})
@@ -201,6 +204,14 @@ def test_a_kept_episode_plays_and_seeks_offline(context, site):
     page.click("[data-offline=walk]")
     page.wait_for_function("document.querySelector('[data-offline=walk]').dataset.state === 'none'")
     assert not [n for n in page.evaluate("caches.keys()") if " episode " in n]
+    assert context.errors == []
+
+
+def test_from_disk_the_page_plays_and_offers_no_keeping(context, site):
+    page = context.new_page()
+    page.goto((site.output / "index.html").as_uri() + "#walk/4")
+    playing_within(page, site.chapters[3]["startTime"], site.chapters[3]["endTime"])
+    assert page.locator("[data-offline]").is_hidden() and page.locator("#offline-summary").is_hidden()
     assert context.errors == []
 
 

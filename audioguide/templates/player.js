@@ -141,7 +141,8 @@
 
   function follow() {
     if (!episode) return;
-    var t = audio.currentTime;
+    // Until the audio's metadata arrives, a seek asked for is where the listener is.
+    var t = pendingSeek !== null ? pendingSeek : audio.currentTime;
     var chapter = indexAt(episode.chapters, t, function (c) { return c.start_ms / 1000; });
     if (chapter !== chapterIndex) {
       chapterIndex = chapter;
@@ -193,7 +194,13 @@
 
   function play() {
     var started = audio.play();
-    if (started && started.catch) started.catch(function () { /* needs a user gesture first */ });
+    if (started && started.catch) {
+      started.catch(function (error) {
+        // Browsers refuse to start sound before the listener has touched the page (a scanned
+        // code opens a link without a tap): the chapter is ready, one tap plays it.
+        if (error && error.name === "NotAllowedError") $("status").textContent = "Tap play to listen.";
+      });
+    }
   }
 
   function jumpChapter(step) {
@@ -356,6 +363,9 @@
     audio.addEventListener("pause", function () { savePosition(true); });
     audio.addEventListener("ended", function () { savePosition(true); });
     audio.addEventListener("play", showPlaying);
+    audio.addEventListener("playing", function () {
+      if ($("status").textContent === "Tap play to listen.") $("status").textContent = "";
+    });
     audio.addEventListener("pause", showPlaying);
     audio.addEventListener("error", function () {
       $("status").textContent = "The audio could not be loaded. Is the file next to this page?";
