@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from audioguide.article import read_article
 from audioguide.errors import ScriptError
-from audioguide.markup import Heading, parse_html, parse_markdown
+from audioguide.readers.blocks import Heading
+from audioguide.readers.html_page import parse_html
+from audioguide.readers.markdown import parse_markdown
 from audioguide.model import Article, Pauses, Section
 from audioguide.narration import (
     HASHES_FILE,
