@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
-from audioguide.readers.blocks import Block, Heading, Parsed
+from audioguide.readers.blocks import Block, Heading, Parsed, code_block
 
-_MAIL_HEADER = re.compile(r"^(From|To|Cc|Date|Sent|Subject|Reply-To|Organi[sz]ation|Newsgroups|"
-                          r"Message-ID|Keywords|Summary):\s*(.*)$", re.I)
+_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,30}):[ \t]*(.*)$")
+_HEADER_KEYS = {"from", "to", "cc", "date", "sent", "subject", "reply-to", "organization", "organisation",
+                "newsgroups", "message-id", "keywords", "summary", "title", "author", "pep", "status",
+                "type", "created", "version", "content-type", "last-modified", "post-history"}
 _UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 _SEPARATOR = re.compile(r"^\s*([-=_*~#+]\s*){3,}$")
 _BULLET = re.compile(r"^\s*(?:[-*•+–]|\(?\d{1,2}[)]|\d{1,2}\.(?=\s+\S.*[.!?:;,]\s*$))\s+(.*)$")
@@ -23,40 +25,82 @@ _BOILERPLATE = re.compile(r"^(copyright\b|©|\(c\)\s*\d|all rights reserved|tags
 _ABBREVIATED = re.compile(r"\b(vs|Dr|Mr|Mrs|Ms|St|No|Vol|etc|e\.g|i\.e)\.\s", re.I)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to",
                 "vs", "with"}
+_CODE_LIKE = re.compile(r"^\s*(?:>>>|\.\.\.\s|\$\s|#|//|/\*|<[a-z!?/])|[=;{}<>\\`]|__|->|::|\w\(|\w\.\w+\(")
+"""Signs of code in a line: prompts, comments, assignments, calls, braces."""
+_EMACS_LINE = re.compile(r"-\*-.*-\*-")
+_LOCAL_VARIABLES = re.compile(r"^\W{0,4}\s*Local Variables:\s*\W{0,4}$")
+_LOCAL_END = re.compile(r"^\W{0,4}\s*End:\s*\W{0,4}$")
+_VIM_LINE = re.compile(r"(?:^|\s)(?:vim?|ex):\s*(?:set?\s+\w|\w+=\S)")
+_CODE_INDENT = 2
+"""Lines this much deeper than the body text are a block of their own (code or a quote)."""
 
 
 def parse_plain_text(text: str) -> Parsed:
-    """Plain text: an optional mail header block, a title line, bare-line headings and prose."""
+    """Plain text: an optional header block, a title line, bare-line headings and prose; blocks
+    indented deeper than the body are code, or quotes where they read as prose."""
     parsed = Parsed()
-    lines = [line.rstrip() for line in text.split("\n")]
-    lines = _mail_header(lines, parsed)
+    lines = [line.rstrip() for line in re.sub(r"\f\n?", "\n", text.expandtabs(8)).split("\n")]
+    lines = _editor_settings(lines, parsed)
+    lines = _header_block(lines, parsed)
     lines = _trailer(lines, parsed)
-    blocks = _blank_separated(lines)
-    if blocks and _heading_like(blocks[0][0]) and not _NUMBERED_HEADING.match(blocks[0][0].strip()):
-        first = _display_heading(blocks[0][0])
-        # The first line is the title, unless a mail subject gave another one.
-        if parsed.title is None or parsed.title.lower() == first.lower():
-            parsed.title = parsed.title or first
-            del blocks[0][: 2 if len(blocks[0]) > 1 and _UNDERLINE.match(blocks[0][1]) else 1]
-    for block in blocks:
-        parsed.blocks.extend(_read_block(block))
+    body = _body_indent(lines)
+    chunks = _chunks(lines, body)
+    first = chunks[0][1] if chunks and not chunks[0][0] else []
+    if first and _heading_like(first[0]) and not _NUMBERED_HEADING.match(first[0].strip()):
+        title = _display_heading(first[0])
+        # The first line is the title, unless a header block gave another one.
+        if parsed.title is None or parsed.title.lower() == title.lower():
+            parsed.title = parsed.title or title
+            del first[: 2 if len(first) > 1 and _UNDERLINE.match(first[1]) else 1]
+    for deep, block in chunks:
+        parsed.blocks.extend(_read_indented(block) if deep else _read_block(block))
     return parsed
 
 
-def _mail_header(lines: list[str], parsed: Parsed) -> list[str]:
+def _editor_settings(lines: list[str], parsed: Parsed) -> list[str]:
+    """Cut editor mode lines: Emacs `-*- ... -*-` and `Local Variables:` blocks, vim modelines."""
+    kept = list(lines)
+    content = [i for i, line in enumerate(kept) if line.strip()]
+    ends = set(content[:5] + content[-5:])
+    for i in sorted(ends, reverse=True):
+        if _VIM_LINE.search(kept[i]) or (i == content[0] and _EMACS_LINE.search(kept[i])):
+            parsed.notes.append(f"Dropped the editor settings on line {i + 1}: {kept[i].strip()!r}")
+            kept[i] = ""
+    for i in content[-40:]:
+        if _LOCAL_VARIABLES.match(kept[i]):
+            end = next((j for j in range(i, len(kept)) if _LOCAL_END.match(kept[j])), len(kept) - 1)
+            parsed.notes.append(f"Dropped the editor settings (Local Variables) on lines {i + 1}-{end + 1}")
+            kept[i:end + 1] = [""] * (end + 1 - i)
+            break
+    return kept
+
+
+def _header_block(lines: list[str], parsed: Parsed) -> list[str]:
+    """An RFC 822 header block (a mail's, a PEP's) that opens the text: its subject or title and
+    its sender or author are metadata; the block is not read."""
     start = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    end = start
+    end, key = start, ""
     headers: dict[str, str] = {}
-    while end < len(lines) and (match := _MAIL_HEADER.match(lines[end])):
-        headers[match.group(1).lower()] = match.group(2).strip()
+    while end < len(lines) and lines[end].strip():
+        if (match := _HEADER_LINE.match(lines[end])):
+            key = match.group(1).lower()
+            headers[key] = match.group(2).strip()
+        elif key and lines[end][:1] == " ":
+            headers[key] += " " + lines[end].strip()
+        else:
+            return lines
         end += 1
-    if len(headers) < 2 and "subject" not in headers or (end < len(lines) and lines[end].strip()):
+    if sum(k in _HEADER_KEYS for k in headers) < 2 and "subject" not in headers:
         return lines
-    subject = re.sub(r"^((re|fwd?|aw|tr):\s*)+", "", headers.get("subject", ""), flags=re.I)
-    parsed.title = subject or None
-    sender = headers.get("from", "")
+    title = re.sub(r"^((re|fwd?|aw|tr):\s*)+", "", headers.get("subject") or headers.get("title", ""), flags=re.I)
+    if title and headers.get("pep"):
+        title = f"PEP {headers['pep']}: {title}"
+    parsed.title = title or None
+    sender = headers.get("from") or headers.get("author", "")
     parsed.author = re.sub(r"\s*<[^>]*>", "", sender).strip().strip('"') or sender.split("@")[0]
-    return lines[end:]
+    names = [match.group(1) for line in lines[start:end] if (match := _HEADER_LINE.match(line))]
+    parsed.notes.append(f"Dropped the header block: {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}")
+    return [""] * end + lines[end:]  # blanked, not cut, so that notes give true line numbers
 
 
 def _trailer(lines: list[str], parsed: Parsed) -> list[str]:
@@ -83,14 +127,66 @@ def _snippet(lines: list[str]) -> str:
     return repr(" ".join(line.strip() for line in lines if line.strip())[:60])
 
 
-def _blank_separated(lines: list[str]) -> list[list[str]]:
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _body_indent(lines: list[str]) -> int:
+    """The indent of most of the prose: lines of six words or more vote for theirs."""
+    votes: dict[int, int] = {}
+    for line in lines:
+        if len(line.split()) >= 6 and not _CODE_LIKE.search(line):
+            votes[_indent(line)] = votes.get(_indent(line), 0) + 1
+    return max(sorted(votes), key=lambda indent: votes[indent]) if votes else 0
+
+
+def _chunks(lines: list[str], body: int) -> list[tuple[bool, list[str]]]:
+    """Blank-line-separated blocks, each marked deep (indented past the body) or not; body
+    blocks lose the body's indent, and deep blocks in a row stay one, blank lines and all."""
     blocks: list[list[str]] = [[]]
     for line in lines:
         if line.strip():
             blocks[-1].append(line)
         elif blocks[-1]:
             blocks.append([])
-    return [block for block in blocks if block]
+    chunks: list[tuple[bool, list[str]]] = []
+    for block in (b for b in blocks if b):
+        # "Example:" then deeper lines: the deeper lines are a block of their own.
+        for part in _split_after_colon(block, body):
+            deep = min(_indent(line) for line in part) >= body + _CODE_INDENT
+            if deep and chunks and chunks[-1][0]:
+                chunks[-1][1].extend(["", *part])
+            else:
+                chunks.append((deep, part if deep else [line[min(body, _indent(line)):] for line in part]))
+    return chunks
+
+
+def _split_after_colon(block: list[str], body: int) -> list[list[str]]:
+    for i in range(1, len(block)):
+        if (block[i - 1].rstrip().endswith(":") and _indent(block[i - 1]) < body + _CODE_INDENT
+                and all(_indent(line) >= body + _CODE_INDENT for line in block[i:])):
+            return [block[:i], block[i:]]
+    return [block]
+
+
+def _read_indented(lines: list[str]) -> list[Block]:
+    """A block indented past the body: a list or a quote where it reads as prose, else code."""
+    margin = min(_indent(line) for line in lines if line.strip())
+    lines = [line[margin:] for line in lines]
+    if "" not in lines and _reads_as_prose(lines):
+        if _BULLET.match(lines[0]):
+            return _read_block(lines)
+        return ["> " + re.sub(r"\s+", " ", " ".join(lines)).strip()]
+    return [code_block("\n".join(lines))]
+
+
+def _reads_as_prose(lines: list[str]) -> bool:
+    """Sentences, not code: words and ordinary punctuation, no sign of code on any line."""
+    text = " ".join(line.strip() for line in lines)
+    if any(_CODE_LIKE.search(line) for line in lines) or len(text.split()) < 4:
+        return False
+    plain = sum(c.isalpha() or c.isspace() or c in ".,;:!?'\"’“”()-–—" for c in text)
+    return plain >= 0.95 * len(text) and text.rstrip()[-1:] in ".!?;,:\"”’)"
 
 
 def _read_block(lines: list[str]) -> list[Block]:
@@ -150,7 +246,7 @@ def _heading_like(line: str) -> bool:
     text = _NUMBERED_HEADING.sub("", line.strip())
     if not text or len(text) > 100 or len(text.split()) > 14 or not re.search(r"[^\W\d_]", text):
         return False
-    if text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line):
+    if text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line) or _CODE_LIKE.search(text):
         return False
     if re.search(r"[.!?]\s+\S", _ABBREVIATED.sub(" ", text + " ").strip()):
         return False

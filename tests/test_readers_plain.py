@@ -1,0 +1,64 @@
+"""The plain-text reader: indentation as structure, and lines that are not for reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audioguide.article import parse_article, read_article
+
+PEP = Path(__file__).parent / "data" / "articles" / "pep-lantern.txt"
+
+
+def test_a_pep_has_its_header_as_metadata_code_as_code_and_no_editor_trailer() -> None:
+    article = read_article(PEP)
+    assert (article.title, article.author) == ("PEP 9285: A Lantern Type for the Standard Library",
+                                               "Mira Castellanos")
+    assert [s.title for s in article.sections] == [
+        "Abstract", "Rationale", "Specification", "Backwards Compatibility", "Copyright"]
+    spec = article.sections[2].paragraphs
+    code = [p for p in spec if p.startswith("```")]
+    assert len(code) == 2 and "    def __new__(cls, val=0):\n        # This constructor" in code[0]
+    assert code[0].endswith("Lit = int.__new__(lantern, 1)\n```")  # blank lines inside code kept it one block
+    assert "- only two instances ever exist;" in spec[-1]
+    assert article.sections[1].paragraphs[2].startswith("> Nobody wants to read a log")
+    text = " ".join(p for s in article.sections for p in s.paragraphs)
+    assert "Local Variables" not in text and "fill-column" not in text and "Post-History" not in text
+    assert article.notes == ("Dropped the editor settings (Local Variables) on lines 84-89",
+                             "Dropped the header block: PEP, Title, Version, Last-Modified, Author, Status ...")
+
+
+def test_indented_code_at_a_margin_body_is_never_a_heading() -> None:
+    text = ("Notes on Sorting\n\nSorting a list in place is done with one call, and it takes a key.\n\n"
+            "    Sorted Names\n    names.sort(key=str.lower)\n\n"
+            "After the call the list is in order, which the next step relies on.\n")
+    article = parse_article(text, "text", "n.txt")
+    assert article.title == "Notes on Sorting" and [s.title for s in article.sections] == ["Notes on Sorting"]
+    assert article.sections[0].paragraphs[1] == "```\nSorted Names\nnames.sort(key=str.lower)\n```"
+
+
+def test_first_line_indents_are_prose_and_a_colon_line_opens_code() -> None:
+    text = ("  The first paragraph starts with an indent, as paragraphs in a novel do, and goes on\n"
+            "at the margin for a few more words.\n\n"
+            "  So does the second one, which then shows an example in its own block:\n"
+            "      total = sum(prices)\n")
+    paragraphs = parse_article(text, "text", "p.txt").sections[0].paragraphs
+    assert paragraphs == (
+        "The first paragraph starts with an indent, as paragraphs in a novel do, and goes on at the margin "
+        "for a few more words.",
+        "So does the second one, which then shows an example in its own block:", "```\ntotal = sum(prices)\n```")
+
+
+def test_vim_and_emacs_mode_lines_and_form_feeds_are_not_read() -> None:
+    text = ("# -*- mode: text; coding: utf-8 -*-\nField Notes\n\nThe heron stood still for an hour.\n\f\n"
+            "The second page begins here.\n\nvim: set tw=72 ft=text:\n")
+    article = parse_article(text, "text", "f.txt")
+    assert article.title == "Field Notes"
+    assert article.sections[0].paragraphs == ("The heron stood still for an hour.", "The second page begins here.")
+    assert article.notes == ("Dropped the editor settings on line 8: 'vim: set tw=72 ft=text:'",
+                             "Dropped the editor settings on line 1: '# -*- mode: text; coding: utf-8 -*-'")
+
+
+def test_prose_mentioning_vim_or_a_header_like_line_is_kept() -> None:
+    text = "Note: the editor matters less than you think.\n\nI use vim: it starts fast.\n"
+    assert parse_article(text, "text", "v.txt").sections[0].paragraphs == (
+        "Note: the editor matters less than you think.", "I use vim: it starts fast.")
