@@ -169,7 +169,7 @@ def test_html_skips_page_chrome_and_prefers_the_article() -> None:
         assert chrome not in text
     assert "12–18 hours from mixing to baking." in text  # footnote mark gone, entity decoded
     assert [s.title for s in article.sections][1] == "Wild yeast & bacteria"
-    assert "Dropped heading 'Related posts': no text under it" in article.notes
+    assert "Related posts" not in [s.title for s in article.sections]
 
 
 def test_html_entities_and_accents_in_headings() -> None:
