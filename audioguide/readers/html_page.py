@@ -10,14 +10,23 @@ whole article where the extractor finds nothing, so a page with an article is ne
 
 from __future__ import annotations
 
+import html
 import re
 
 from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, list_block, spoken_code,
                                        symbol_code_note, table_block, title_from_lone_h1)
 from audioguide.readers.html_tags import parse_tags
 
-_HEADER_LINK = re.compile(r"\s*(?:[¶#§]|\[\s*edit\s*\])\s*$", re.I)
+_HEADER_LINK = re.compile(r"^\s*[¶#§]\s*|\s*(?:[¶#§]|\[\s*edit\s*\])\s*$", re.I)
 _FOOTNOTE_MARK = re.compile(r"\s*\[?\s*(?:\d{1,3}|[a-z])\s*\]?\s*")
+_WIKI_CHROME = " | ".join(
+    f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    for name in ("infobox", "navbox", "reflist", "references", "reference", "mw-editsection", "hatnote",
+                 "catlinks", "mw-jump-link", "noprint", "sistersitebox", "mw-cite-backlink"))
+"""MediaWiki's own furniture (infoboxes, navigation boxes, reference lists and marks, edit links):
+the most common wiki engine marks it by class, and none of it is read aloud."""
+LAYOUT_CELL_WORDS = 60
+"""A table with a cell longer than this lays out a page; it is not read as a table."""
 MIN_WORDS = 20
 """An extract shorter than this is not trusted: the page is read by its tags instead."""
 
@@ -29,9 +38,53 @@ def parse_html(text: str) -> Parsed:
     found = _extract(text)
     if found is None or _words(found.blocks) < MIN_WORDS:
         return page
-    found.title = found.title or page.title
+    _restore_headings(found.blocks, page.blocks)
+    found.title = found.title or _title_heading(text, page) or page.title
+    _drop_title_repeats(found)
     found.author, found.language, found.link = page.author, page.language, page.link
     return found
+
+
+def _restore_headings(found: list[Block], page: list[Block]) -> None:
+    """Put back the page's headings that the extractor dropped, each before the text that follows
+    it on the page, where the extract has that text."""
+    have = {b.text for b in found if isinstance(b, Heading)}
+    starts = {_opening(b): i for i, b in reversed(list(enumerate(found))) if isinstance(b, str)}
+    inserts: list[tuple[int, Heading]] = []
+    for i, block in enumerate(page):
+        if not isinstance(block, Heading) or block.text in have:
+            continue
+        following = next((b for b in page[i + 1:i + 2] if isinstance(b, str)), None)
+        at = starts.get(_opening(following)) if following else None
+        if at is not None and not (at and isinstance(found[at - 1], Heading)):
+            inserts.append((at, block))
+    for at, heading in sorted(inserts, key=lambda pair: -pair[0]):
+        found.insert(at, heading)
+
+
+def _title_heading(text: str, page: Parsed) -> str | None:
+    """The page's heading that its <title> starts with ("Topic - Forum name"), if any: the
+    title without the site's name, however the two are joined."""
+    match = re.search(r"<title[^>]*>(.*?)</title>", text[:20000], re.S | re.I)
+    if not match:
+        return None
+    title = _opening(html.unescape(match.group(1)), 40)
+    headings = [b.text for b in page.blocks if isinstance(b, Heading)] + [page.title or ""]
+    found = [h for h in headings if _opening(h, 40) and title.startswith(_opening(h, 40))]
+    return max(found, key=len) if found else None
+
+
+def _drop_title_repeats(parsed: Parsed) -> None:
+    """Headings that only repeat the title ("Re: <title>" over each post of a thread) go."""
+    if not parsed.title:
+        return
+    title = _opening(parsed.title)
+    parsed.blocks[:] = [b for b in parsed.blocks if not (
+        isinstance(b, Heading) and _opening(re.sub(r"^(?:re|aw|fwd?)\s*:\s*", "", b.text, flags=re.I)) == title)]
+
+
+def _opening(block: str, words: int = 8) -> str:
+    return " ".join(re.findall(r"[^\W_]+", block.lower())[:words])
 
 
 def _words(blocks: list[Block]) -> int:
@@ -47,7 +100,7 @@ def _extract(text: str) -> Parsed | None:
     if tree is None:
         return None
     xml = trafilatura.extract(tree, output_format="xml", include_tables=True, include_formatting=True,
-                              include_images=False, include_comments=False, include_links=False,
+                              include_images=False, include_comments=False, include_links=True,
                               with_metadata=False, deduplicate=False)
     if not xml:
         return None
@@ -58,6 +111,8 @@ def _extract(text: str) -> Parsed | None:
     parsed = Parsed(blocks=walker.blocks)
     if (note := symbol_code_note(walker.symbol_code)) is not None:
         parsed.notes.append(note)
+    if walker.link_lists:
+        parsed.notes.append(f"Dropped {walker.link_lists} list{'s' if walker.link_lists > 1 else ''} of links")
     title_from_lone_h1(parsed)
     return parsed
 
@@ -73,11 +128,44 @@ def _prepared(text: str):  # -> lxml element, or None
         return None
     # Comments and processing instructions are not text; trafilatura reads them when given a tree.
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for chrome in tree.xpath(_WIKI_CHROME):
+        chrome.drop_tree()
+    for heading in tree.xpath("//*[@role='heading']"):
+        level = heading.get("aria-level", "2")
+        heading.tag = f"h{level}" if level in "123456" and len(level) == 1 else "h2"
     for figure in tree.iter("figure"):
         figure.tag = "div"
     for caption in tree.iter("figcaption"):
         caption.tag = "p"
     return tree
+
+
+_BLOCKS = {"head", "p", "list", "table", "quote", "code", "div", "main", "item", "cell", "row"}
+_LINKS_ONLY = 0.9
+"""A list whose every item, or a line of two links or more, is this much link text (related
+posts, a menu) is not read."""
+
+
+class _Run:
+    """Inline content between blocks: its text, and whether all of it is bold."""
+
+    def __init__(self, text: str | None = "") -> None:
+        self.parts = [text or ""]
+        self.bold_only = True
+        self.links = 0
+        self.link_chars = 0
+
+    def add(self, text: str, bold: bool = False, link: bool = False) -> None:
+        self.parts.append(text)
+        self.bold_only = self.bold_only and (bold or not text.strip())
+        self.links += link
+        self.link_chars += len(text.strip()) if link else 0
+
+    def tail(self, text: str | None) -> None:
+        self.add(text or "")
+
+    def links_only(self, text: str) -> bool:
+        return self.links >= 2 and self.link_chars >= _LINKS_ONLY * len(text.replace(" ", ""))
 
 
 class _Walker:
@@ -86,10 +174,36 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.symbol_code: list[str] = []
+        self.link_lists = 0
 
     def walk(self, element) -> None:
+        """A container's children: blocks in order, and the inline runs between them as
+        paragraphs, a short run all in bold as a heading (pages that style headings by hand).
+        Directly in the main part, only such headings are read: trafilatura leaves loose there
+        the bylines and dates it found beside the paragraphs."""
+        run = _Run(element.text)
+        run.bold_only = not (element.text or "").strip()
         for child in element:
-            self.block(child)
+            if child.tag in _BLOCKS or (child.tag == "code" and "\n" in "".join(child.itertext())):
+                self._end_run(run, element.tag)
+                run = _Run()
+                self.block(child)
+            else:
+                run.add(self.inline_element(child), child.tag == "hi" and child.get("rend") == "#b",
+                        child.tag == "ref")
+            run.tail(child.tail)
+        self._end_run(run, element.tag)
+
+    def _end_run(self, run: _Run, container: str) -> None:
+        text = _tidy("".join(run.parts))
+        if not text:
+            return
+        if run.links_only(text):
+            self.link_lists += 1
+        elif run.bold_only and len(text.split()) <= 12 and text[-1] not in ".,;!?:":
+            self.blocks.append(Heading(text, 3))
+        elif container not in ("main", "doc", "div"):
+            self.blocks.append(text)
 
     def block(self, element) -> None:
         tag = element.tag
@@ -98,10 +212,8 @@ class _Walker:
             level = int(m.group(1)) if (m := re.fullmatch(r"h([1-6])", element.get("rend", ""))) else 2
             if text:
                 self.blocks.append(Heading(text, level))
-        elif tag == "p":
-            self.paragraph(element)
         elif tag == "list":
-            self._append(list_block(self.items(element)))
+            self.listing(element)
         elif tag == "table":
             self.table(element)
         elif tag == "quote":
@@ -110,42 +222,35 @@ class _Walker:
         elif tag == "code":
             if "".join(element.itertext()).strip():
                 self.blocks.append(code_block("".join(element.itertext())))
-        elif tag in ("div", "main", "doc", "item", "cell"):
+        else:
             self.walk(element)
 
-    def _append(self, block: str) -> None:
-        if block.strip():
-            self.blocks.append(block)
-
-    def paragraph(self, element) -> None:
-        """A paragraph; a list or code inside it (trafilatura nests them) becomes a block of its own."""
-        parts: list[str] = [element.text or ""]
-        for child in element:
-            if child.tag in ("list", "code", "table", "quote") and (child.tag != "code" or "\n" in "".join(child.itertext())):
-                self._append(_tidy("".join(parts)))
-                parts = []
-                self.block(child)
-            else:
-                parts.append(self.inline_element(child))
-            parts.append(child.tail or "")
-        self._append(_tidy("".join(parts)))
-
-    def items(self, element) -> list[str]:
+    def listing(self, element) -> None:
         """A list's items, nested lists flattened; a term and its definitions make one item."""
         items: list[str] = []
+        linked = 0
         for item in element.iter("item"):
-            nested = item.find("list")
-            own = "".join(self.inline_parts(item, stop_at_lists=True))
-            text = _tidy(own)
-            if item.get("rend", "").startswith("dd") and items and item.getprevious() is not None \
-                    and item.getprevious().get("rend", "").startswith("dt"):
-                items[-1] = f"{items[-1]}: {text}" if not items[-1].endswith(":") else f"{items[-1]} {text}"
+            text = _tidy("".join(self.inline_parts(item, stop_at_lists=True)))
+            links = sum(len(_tidy("".join(ref.itertext()))) for ref in item.iter("ref"))
+            linked += bool(text) and links >= _LINKS_ONLY * len(text)
+            previous = item.getprevious()
+            if (item.get("rend", "").startswith("dd") and items and previous is not None
+                    and previous.get("rend", "").startswith("dt")):
+                items[-1] = f"{items[-1].rstrip(':')}: {text}"
             elif text:
                 items.append(text)
-            del nested
-        return items
+        if items and linked == len(items) and len(items) >= 2:
+            self.link_lists += 1
+        elif items:
+            self.blocks.append(list_block(items))
 
     def table(self, element) -> None:
+        """A data table as rows; a table that lays out a page (cells of prose) as its text."""
+        if any(len(" ".join(self.texts(cell)).split()) > LAYOUT_CELL_WORDS for cell in element.iter("cell")):
+            for cell in element.iter("cell"):
+                if cell.find(".//cell") is None:
+                    self.walk(cell)
+            return
         rows = []
         header = False
         for n, row in enumerate(element.iter("row")):
@@ -162,7 +267,7 @@ class _Walker:
         own = _tidy("".join(self.inline_parts(element, stop_at_blocks=True)))
         out = [own] if own else []
         for child in element:
-            if child.tag in ("p", "head", "item", "quote", "cell", "list", "div"):
+            if child.tag in _BLOCKS:
                 out.extend(self.texts(child))
         return out
 
@@ -172,8 +277,7 @@ class _Walker:
     def inline_parts(self, element, stop_at_lists: bool = False, stop_at_blocks: bool = False) -> list[str]:
         parts = [element.text or ""]
         for child in element:
-            if (stop_at_lists and child.tag == "list") or (
-                    stop_at_blocks and child.tag in ("p", "head", "item", "quote", "cell", "list", "div")):
+            if (stop_at_lists and child.tag == "list") or (stop_at_blocks and child.tag in _BLOCKS):
                 parts.append(" ")
             else:
                 parts.append(self.inline_element(child))
@@ -189,7 +293,9 @@ class _Walker:
             if not spoken:
                 self.symbol_code.append(text.strip())
             return f" {spoken} " if spoken else ""
-        if element.tag == "hi" and element.get("rend") == "#sup" and _FOOTNOTE_MARK.fullmatch(text):
+        if _FOOTNOTE_MARK.fullmatch(text) and (
+                (element.tag == "hi" and element.get("rend") == "#sup")
+                or (element.tag == "ref" and element.get("target", "").startswith("#"))):
             return ""  # a footnote mark
         if element.tag == "graphic":
             return ""

@@ -1,0 +1,106 @@
+"""The web page reader: the article found by trafilatura, its structure kept, the page's own tags
+where the extractor falls short, and the evaluation against hand-marked pages."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audioguide.article import parse_article, read_article
+from audioguide.readers.blocks import Heading
+from audioguide.readers.html_page import parse_html
+
+PAGES = Path(__file__).parent / "data" / "pages"
+PROSE = ("The tide came in over the mudflats faster than anyone on the path expected, and the "
+         "wardens walked the line of the causeway twice to be sure that nobody was left behind. ")
+
+
+def _load_evaluation():
+    spec = importlib.util.spec_from_file_location("page_evaluation", PAGES / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["page_evaluation"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_new_reader_beats_trafilatura_alone_and_the_old_reader_on_marked_pages() -> None:
+    evaluation = _load_evaluation()
+    results = evaluation.evaluate()
+    new, alone, old = (evaluation.mean_f1(results[name]) for name in (
+        "audioguide (new reader)", "trafilatura alone", "tags only (the old reader)"))
+    assert len(results["audioguide (new reader)"]) >= 12
+    assert new >= 0.88 and new >= alone and new > old, (new, alone, old)
+    assert all(score.recall > 0.5 for score in results["audioguide (new reader)"].values())
+
+
+def test_marked_text_is_what_lies_between_the_markers() -> None:
+    evaluation = _load_evaluation()
+    page = "<p>menu</p><!--article--><h1>Title</h1><p>Body &amp; more</p><!--/article--><p>footer</p>"
+    assert evaluation.words(evaluation.marked_text(page)) == evaluation.words("title body more")
+    assert evaluation.score("title body extra", "title body more").f1 == pytest.approx(2 / 3)
+
+
+def page(body: str, head: str = "<title>A Walk | Coast Paths</title>") -> str:
+    return f"<!DOCTYPE html><html lang='en'><head>{head}</head><body>{body}</body></html>"
+
+
+def test_structure_comes_through_as_block_text() -> None:
+    html = page(f"""<nav><a href="/">Home</a> <a href="/walks">Walks</a></nav><article><h1>A Walk</h1>
+        <p>{PROSE}</p><h2>Before you go</h2><ul><li>Check the tide tables</li><li>Take water</li></ul>
+        <table><tr><th>Tide</th><th>Time</th></tr><tr><td>High</td><td>09:40</td></tr></table>
+        <figure><img src="a.jpg" alt="x"><figcaption>The causeway at low water.</figcaption></figure>
+        <blockquote><p>Never race the tide.</p></blockquote><pre><code>tide --port=holy-island</code></pre>
+        <p>{PROSE}</p></article><footer>Copyright 2024 Coast Paths</footer>""")
+    article = parse_article(html, "html", "walk.html")
+    assert article.title == "A Walk" and [s.title for s in article.sections] == ["A Walk", "Before you go"]
+    assert article.sections[1].paragraphs[:5] == (
+        "- Check the tide tables\n- Take water", "| Tide | Time |\n|---|---|\n| High | 09:40 |",
+        "The causeway at low water.", "> Never race the tide.", "```\ntide --port=holy-island\n```")
+
+
+def test_a_page_the_extractor_finds_too_little_in_is_read_by_its_tags_not_refused() -> None:
+    parsed = parse_html(page("<div class='content-sidebar-wrap'><p>Short notice: closed on Monday.</p></div>"
+                             "<p>Open again on Tuesday at nine.</p>"))
+    assert parsed.blocks == ["Open again on Tuesday at nine."]
+
+
+def test_headings_the_extractor_drops_are_put_back_and_bold_lines_are_headings() -> None:
+    html = page(f"""<article><h1>A Walk</h1><p>{PROSE}</p>
+        <div role="heading" aria-level="2">The Causeway</div><p>{PROSE.replace('tide', 'sea')}</p>
+        <p><b>The Return</b></p><p>{PROSE.replace('tide', 'water')}</p></article>""")
+    titles = [b.text for b in parse_html(html).blocks if isinstance(b, Heading)]
+    assert titles == ["The Causeway", "The Return"]
+
+
+def test_layout_tables_wiki_furniture_link_lists_and_title_repeats_are_not_read() -> None:
+    html = page(f"""<table><tr><td><a href="/">Home</a><br><a href="/a">Walks</a></td><td>
+        <h2>A Walk</h2><p>{PROSE * 2}</p><table class="infobox"><tr><th>Length</th><td>4 km</td></tr></table>
+        <h3>Re: A Walk</h3><p>{PROSE.replace('tide', 'fog')}<sup class="reference"><a href="#c1">[1]</a></sup></p>
+        <ul><li><a href="/x">Another walk</a></li><li><a href="/y">A third walk</a></li></ul>
+        <ol class="references"><li id="c1">Smith, Tides, 1999.</li></ol></td></tr></table>""",
+                head="<title>A Walk - Coast Paths Forum</title>")
+    parsed = parse_html(html)
+    text = " ".join(b if isinstance(b, str) else b.text for b in parsed.blocks)
+    assert parsed.title == "A Walk"
+    for unwanted in ("Home", "Length", "4 km", "Re: A Walk", "[1]", "Another walk", "Smith", "|"):
+        assert unwanted not in text, unwanted
+    assert "The fog came in" in text and "Dropped 1 list of links" in parsed.notes
+
+
+def test_every_marked_page_gives_an_article() -> None:
+    for path in sorted(PAGES.glob("*.html")):
+        article = read_article(path)
+        assert article.sections and article.title, path.name
+
+
+def test_trafilatura_is_imported_only_when_a_page_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# A\n\nSome text.\n", encoding="utf-8")
+    code = ("import sys; from audioguide import cli, article; article.read_article(sys.argv[1]); "
+            "assert 'trafilatura' not in sys.modules, 'imported'; "
+            "article.parse_article('<p>' + 'word ' * 30 + '</p>', 'html', 'x.html'); "
+            "assert 'trafilatura' in sys.modules")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.md")], check=True)
