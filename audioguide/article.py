@@ -11,7 +11,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from audioguide.clutter import MAX_BOILERPLATE_WORDS, boilerplate_note, is_boilerplate, repetition_notes
+from audioguide.alphabets import unsayable, unsayable_note, without_unsayable
+from audioguide.clutter import (MAX_BOILERPLATE_WORDS, boilerplate_note, contents_heading, is_boilerplate,
+                                is_contents, references_heading, repetition_notes)
 from audioguide.errors import ArticleError
 from audioguide.readers.blocks import Block, Heading, Parsed
 from audioguide.readers.html_page import parse_html
@@ -96,8 +98,11 @@ def build_article(parsed: Parsed, name: str) -> Article:
     and so is boilerplate; sections that repeat each other are noted."""
     stem = Path(name).stem
     title = parsed.title or _title_from_name(stem)
+    language = language_tag(parsed.language) or "en"
     notes = list(parsed.notes)
-    blocks, dropped = _without_boilerplate(parsed.blocks)
+    blocks = _sayable(parsed.blocks, language, notes)
+    blocks = _without_contents(blocks, notes)
+    blocks, dropped = _without_boilerplate(blocks)
     chapters: list[tuple[str, list[str]]] = []
     opening: list[str] = []
     pending: list[Heading] = []  # headings still waiting for text of their own
@@ -125,8 +130,96 @@ def build_article(parsed: Parsed, name: str) -> Article:
     )
     notes.extend(repetition_notes(sections))
     return Article(title=title, slug=slugify(stem) if slugify(stem, "") else slugify(title, "article"),
-                   sections=sections, language=language_tag(parsed.language) or "en", author=parsed.author,
+                   sections=sections, language=language, author=parsed.author,
                    link=parsed.link, notes=tuple(notes))
+
+
+_DROPPED = re.compile(r"^(?:Dropped|Left out|Skipped) (.*?)(?::\s|$)")
+
+
+def dropped_summary(notes: tuple[str, ...] | list[str]) -> str:
+    """What the notes say was dropped, in one line: "heading 'Gift shop', boilerplate, the signature
+    after line 39"; "" when nothing was."""
+    parts: list[str] = []
+    headings = []
+    for note in notes:
+        if not (match := _DROPPED.match(note)):
+            continue
+        what = match.group(1)
+        if what.startswith("heading '"):
+            headings.append(what.removeprefix("heading "))
+        elif what not in parts:
+            parts.append(what)
+    if headings:
+        parts.insert(0, f"{'an empty heading' if len(headings) == 1 else f'{len(headings)} empty headings'} "
+                        f"({', '.join(headings[:3])}{', ...' if len(headings) > 3 else ''})")
+    return ", ".join(parts)
+
+
+def _sayable(blocks: list[Block], language: str, notes: list[str]) -> list[Block]:
+    """Blocks without the passages in writing systems the language's voice cannot read; blocks
+    left with no words go. Code is not read aloud, so it is left as it is."""
+    kept: list[Block] = []
+    passages: list[str] = []
+    for block in blocks:
+        text = block.text if isinstance(block, Heading) else block
+        found = [] if text.startswith("```") else unsayable(text, language)
+        if found:
+            passages.extend(found)
+            text = without_unsayable(text, language)
+            if not re.search(r"[^\W_]", text):
+                continue
+            block = Heading(text, block.level) if isinstance(block, Heading) else text
+        kept.append(block)
+    if (note := unsayable_note(passages, language)) is not None:
+        notes.append(note)
+    return kept
+
+
+def _under(blocks: list[Block], i: int) -> int:
+    """The end of what the heading at `i` heads: the next heading of its level or higher."""
+    level = blocks[i].level  # type: ignore[union-attr]
+    end = i + 1
+    while end < len(blocks) and not (isinstance(blocks[end], Heading) and blocks[end].level <= level):
+        end += 1
+    return end
+
+
+def _without_contents(blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Blocks without a table of contents (a list of the article's own headings, or a list under
+    a heading named Contents) and without sections of references and links only."""
+    headings = [b.text for b in blocks if isinstance(b, Heading)]
+    kept: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if isinstance(block, Heading):
+            end = _under(blocks, i)
+            under = blocks[i + 1:end]
+            lists_only = bool(under) and all(isinstance(b, str) and (b.startswith("- ") or len(b.split())
+                                             <= MAX_BOILERPLATE_WORDS) for b in under)
+            if lists_only and contents_heading(block.text) and any(isinstance(b, str) and b.startswith("- ")
+                                                                    for b in under):
+                notes.append(f"Dropped a table of contents under {block.text!r}")
+                i = end
+                continue
+            if lists_only and references_heading(block.text):
+                notes.append(f"Dropped the section {block.text!r}: references and links, not for listening")
+                i = end
+                continue
+        elif isinstance(block, str) and is_contents(block, headings):
+            entries = block.count("\n") + 1
+            if kept and isinstance(kept[-1], Heading) and (
+                    contents_heading(kept[-1].text) or i + 1 == len(blocks) or isinstance(blocks[i + 1], Heading)
+                    and blocks[i + 1].level <= kept[-1].level):
+                notes.append(f"Dropped a table of contents ({entries} entries) under {kept.pop().text!r}")
+            else:
+                notes.append(f"Dropped a table of contents ({entries} entries)")
+            i += 1
+            continue
+        kept.append(block)
+        i += 1
+    return kept
 
 
 def _without_boilerplate(blocks: list[Block]) -> tuple[list[Block], list[str]]:

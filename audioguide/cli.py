@@ -51,11 +51,14 @@ def cli() -> None:
     help="Folder that receives one sub-folder of scripts per article.",
 )
 @click.option("--force", is_flag=True, help="Overwrite scripts you edited by hand.")
-def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Say in full what was dropped from each article.")
+def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool, verbose: bool) -> None:
     """Write one editable narration script per section of each ARTICLE.
 
     ARTICLE is a plain-text (bare-line headings), Markdown or HTML file. Scripts you edited by
-    hand are kept unless --force is given.
+    hand are kept unless --force is given. One line per article says what was not read aloud
+    (navigation, a table of contents, boilerplate, text the voice cannot say ...); --verbose
+    quotes it.
 
     Example: audioguide split notes/walking-tour.md --scripts-dir scripts
     """
@@ -64,7 +67,9 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool) -> None:
     for path in articles:
         parsed = article.read_article(path)
         for note in parsed.notes:
-            click.echo(f"Warning: {path.name}: {note}", err=True)
+            if verbose or not article.dropped_summary([note]):
+                click.echo(f"Warning: {path.name}: {note}", err=True)
+        click.echo(f"{path.name}: dropped {article.dropped_summary(parsed.notes) or 'nothing'}", err=True)
         report = narration.write_scripts(parsed, scripts_dir, force=force)
         for name in report.kept:
             click.echo(f"Kept {name}: edited by hand (use --force to overwrite)", err=True)

@@ -117,3 +117,41 @@ def repetition_notes(sections: Iterable[Section]) -> list[str]:
             notes.append(f"Repeated text: {names} share the sentence {_snippet(common[0])!r}"
                          + (f" and {len(common) - 1} more" if len(common) > 1 else ""))
     return notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables of contents and reference sections
+
+TOC_SHARE = 0.6
+"""Share of a list's items that must be the article's own headings for it to be a contents list."""
+_CONTENTS = re.compile(r"^(?:table\s+of\s+contents?|contents|toc|in\s+this\s+(?:article|post|page|guide)|"
+                       r"on\s+this\s+page|sommaire|table\s+des\s+mati[eè]res|inhalt(?:sverzeichnis)?|"
+                       r"[íi]ndice|contenido|indice|jump\s+to)\W*$", re.I)
+_REFERENCES = re.compile(r"^(?:references?|notes\s+and\s+references|citations?|bibliography|footnotes|"
+                         r"external\s+links|see\s+also|further\s+reading|sources|r[ée]f[ée]rences|"
+                         r"liens\s+externes|voir\s+aussi|einzelnachweise|weblinks|siehe\s+auch)\W*$", re.I)
+
+
+def _key(text: str) -> str:
+    """A heading or entry as compared: no numbering, dot leaders, page numbers, case or marks."""
+    text = re.sub(r"^[-*\s]*(?:(?:\d+|[ivxlc]+|[a-z])[.)]|\d+(?:\.\d+)+)?\s*", "", text.strip().lower())
+    text = re.sub(r"(?:\s*\.{2,}\s*|\s+)\d+\s*$", "", text)  # "Installation ........ 3"
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+def is_contents(block: str, headings: Iterable[str]) -> bool:
+    """True for a list that mostly just names the article's own headings: a table of contents."""
+    lines = [line[2:] for line in block.split("\n") if line.startswith("- ")]
+    if len(lines) < 3 or len(lines) != len(block.split("\n")):
+        return False
+    keys = {_key(h) for h in headings}
+    return sum(_key(line) in keys for line in lines) >= TOC_SHARE * len(lines)
+
+
+def contents_heading(text: str) -> bool:
+    return bool(_CONTENTS.match(text.strip()))
+
+
+def references_heading(text: str) -> bool:
+    """A heading over citations and links (References, See also, External links ...)."""
+    return bool(_REFERENCES.match(re.sub(r"^[\d.\s]+", "", text.strip())))

@@ -357,3 +357,53 @@ def test_distinct_sections_are_not_noted() -> None:
 )
 def test_language_comes_from_the_document(document: str, fmt: str, language: str) -> None:
     assert parse_article(document, fmt, "doc").language == language
+
+
+# ---------------------------------------------------------------------------------------------
+# For the ear: tables of contents, reference sections, what split says it dropped
+
+
+def test_a_readme_contents_list_of_forty_headings_is_dropped_with_a_note() -> None:
+    names = [f"Topic number {n}" for n in range(1, 41)]
+    toc = "\n".join(f"- [{name}](#{name.lower().replace(' ', '-')})" for name in names)
+    body = "\n".join(f"## {name}\n\nText about {name.lower()}.\n" for name in names)
+    article = parse_article(f"# Guide\n\nIntro.\n\n{toc}\n\n{body}", "markdown", "guide.md")
+    assert [s.title for s in article.sections] == ["Guide", *names]
+    assert article.sections[0].paragraphs == ("Intro.",)
+    assert article.notes == ("Dropped a table of contents (40 entries)",)
+
+
+def test_a_contents_heading_goes_with_its_list_and_numbered_entries_match() -> None:
+    text = ("Intro.\n\n## Contents\n\n1. Getting started ........ 2\n2. Going further ........ 5\n\n"
+            "## 1. Getting started\n\nFirst.\n\n## 2. Going further\n\nSecond.\n")
+    article = parse_article(text, "markdown", "c.md")
+    assert [s.title for s in article.sections] == ["Introduction", "1. Getting started", "2. Going further"]
+    assert article.notes == ("Dropped a table of contents under 'Contents'",)
+
+
+def test_a_list_that_names_only_some_headings_is_kept() -> None:
+    text = "Intro.\n\n- Apples are sweet\n- Pears\n- Plums ripen late\n\n## Pears\n\nSoft.\n"
+    assert parse_article(text, "markdown", "p.md").sections[0].paragraphs == (
+        "Intro.", "- Apples are sweet\n- Pears\n- Plums ripen late")
+
+
+def test_reference_sections_are_dropped_but_a_see_also_with_prose_is_kept() -> None:
+    prose = ("This part explains at some length how the mill was restored, stone by stone, over ten years, "
+             "and who paid for the work when the trust ran out of money.")
+    text = (f"# Mill\n\nText.\n\n## See also\n\n{prose}\n\n## References\n\n1. Foster, Mills, 1998.\n"
+            "2. Heritage list entry.\n\n## External links\n\n- [Trust](https://example.org)\n")
+    article = parse_article(text, "markdown", "m.md")
+    assert [s.title for s in article.sections] == ["Mill", "See also"]
+    assert article.notes == (
+        "Dropped the section 'References': references and links, not for listening",
+        "Dropped the section 'External links': references and links, not for listening")
+
+
+def test_dropped_summary_is_one_line_from_the_notes() -> None:
+    from audioguide.article import dropped_summary
+
+    notes = ("Dropped heading 'A': no text under it", "Dropped heading 'B': no text under it",
+             "Dropped boilerplate: 'Subscribe'", "Repeated text: sections '01-a' and '02-b' are 90% the same",
+             "Left out inline code of symbols only: '=>'")
+    assert dropped_summary(notes) == "2 empty headings ('A', 'B'), boilerplate, inline code of symbols only"
+    assert dropped_summary(("Repeated text: x",)) == ""

@@ -106,3 +106,32 @@ def test_voices_lists_the_default_voice(runner):
     assert result.exit_code == 0, result.stderr
     piper_rows = [line for line in result.output.splitlines() if line.startswith("piper")]
     assert piper_rows and "yes" in piper_rows[0]
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("path", "dropped", "notes"),
+    [
+        (DATA / "articles" / "readme-toc.md", "images without text, inline code of symbols only, text a voice for "
+         "English cannot say (Chinese characters, Korean), a table of contents under 'Table of Contents'", 4),
+        (DATA / "articles" / "pep-lantern.txt", "the editor settings (Local Variables) on lines 84-89, "
+         "the header block", 2),
+        (DATA / "pages" / "news.html", "293 of the page's 584 words around the article (navigation, sidebars, "
+         "comments, footers)", 1),
+        (Path("clean.md"), None, 0),  # written below: nothing in it to drop
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else "",
+)
+def test_split_says_in_one_line_what_it_dropped(runner, tmp_path, path, dropped, notes):
+    if not path.exists():
+        path = tmp_path / path.name
+        path.write_text("# Notes\n\nNothing here is boilerplate.\n", encoding="utf-8")
+    result = runner.invoke(cli, ["split", str(path), "--scripts-dir", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"{path.name}: dropped ")]
+    assert lines == [f"{path.name}: dropped {dropped or 'nothing'}"]
+    assert "Warning:" not in result.stderr
+    verbose = runner.invoke(cli, ["split", str(path), "--scripts-dir", str(tmp_path / "v"), "--verbose"])
+    assert verbose.stderr.count("Warning:") == notes

@@ -33,7 +33,8 @@ from audioguide.normalize import lang_for, normalize, normalize_title
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 BUNDLED = REPO / "audioguide" / "examples" / "microneedling.txt"
-ARTICLES = sorted((DATA / "articles").iterdir()) + [BUNDLED]
+ARTICLES = sorted((DATA / "articles").iterdir()) + [BUNDLED] + [
+    DATA / "pages" / f"{shape}.html" for shape in ("news", "docs", "wiki", "forum")]
 PAUSES = Pauses(title_ms=800, sentence_ms=300, paragraph_ms=700, section_ms=1600)
 
 

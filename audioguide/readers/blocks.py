@@ -59,8 +59,17 @@ def spoken_code(code: str) -> str:
         return ""
     code = re.sub(r"</?([A-Za-z][\w-]*)[^<>]*>", r"\1", code)  # `<div>` is "div"
     code = re.sub(r"(?<=\w)\(\)", "", code)  # a call's empty brackets are not said
+    code = re.sub(r"(?<![\w.])\./(?=\w)", "", code)  # `./run` is "run"
+    code = re.sub(r"(?<=\d)\s*\*\s*(?=\d)", " times ", code)
+    code = re.sub(r"\s*[$@%]?[(){}\[\]]{2,}\s*", " ", code).strip()  # `$((6 * 7))`: the sigils go
     # camelCase and PascalCase names are said as the words they join.
     return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", code)
+
+
+def inline_text(parts: list[str]) -> str:
+    """Inline pieces joined as one line of words; brackets left empty (code taken out) go."""
+    text = re.sub(r"\s+", " ", "".join(parts)).strip()
+    return re.sub(r"\s+(?:\(\s*\)|\[\s*\])", "", text)
 
 
 def symbol_code_note(snippets: list[str]) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 
-from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, list_block, spoken_code,
+from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, inline_text, list_block, spoken_code,
                                        symbol_code_note, table_block, title_from_lone_h1)
 from audioguide.readers.html_tags import parse_tags
 
@@ -35,14 +35,29 @@ def parse_html(text: str) -> Parsed:
     """Headings and blocks of a web page's article, with the page's title, language, author and
     canonical link."""
     page = parse_tags(text)
-    found = _extract(text)
+    tree = _prepared(text)
+    total = _page_words(tree)
+    found = _extract(tree)
     if found is None or _words(found.blocks) < MIN_WORDS:
-        return page
-    _restore_headings(found.blocks, page.blocks)
-    found.title = found.title or _title_heading(text, page) or page.title
-    _drop_title_repeats(found)
-    found.author, found.language, found.link = page.author, page.language, page.link
+        found = page
+    else:
+        _restore_headings(found.blocks, page.blocks)
+        found.title = found.title or _title_heading(text, page) or page.title
+        _drop_title_repeats(found)
+        found.author, found.language, found.link = page.author, page.language, page.link
+    if (around := total - _words(found.blocks)) > 0.05 * total:
+        found.notes.insert(0, f"Dropped {around} of the page's {total} words around the article "
+                              "(navigation, sidebars, comments, footers)")
     return found
+
+
+def _page_words(tree) -> int:
+    """Words a browser would show on the page."""
+    if tree is None:
+        return 0
+    shown = tree.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+                       " or ancestor::template)]")
+    return sum(len(str(text).split()) for text in shown)
 
 
 def _restore_headings(found: list[Block], page: list[Block]) -> None:
@@ -91,12 +106,11 @@ def _words(blocks: list[Block]) -> int:
     return sum(len((b.text if isinstance(b, Heading) else b).split()) for b in blocks)
 
 
-def _extract(text: str) -> Parsed | None:
+def _extract(tree) -> Parsed | None:
     """The main content as trafilatura finds it, as blocks; None when it finds none."""
     import trafilatura
     from lxml import etree
 
-    tree = _prepared(text)
     if tree is None:
         return None
     xml = trafilatura.extract(tree, output_format="xml", include_tables=True, include_formatting=True,
@@ -140,7 +154,7 @@ def _prepared(text: str):  # -> lxml element, or None
     return tree
 
 
-_BLOCKS = {"head", "p", "list", "table", "quote", "code", "div", "main", "item", "cell", "row"}
+_BLOCKS = {"head", "p", "list", "table", "quote", "div", "main", "item", "cell", "row"}
 _LINKS_ONLY = 0.9
 """A list whose every item, or a line of two links or more, is this much link text (related
 posts, a menu) is not read."""
@@ -184,7 +198,8 @@ class _Walker:
         run = _Run(element.text)
         run.bold_only = not (element.text or "").strip()
         for child in element:
-            if child.tag in _BLOCKS or (child.tag == "code" and "\n" in "".join(child.itertext())):
+            if child.tag in _BLOCKS or (child.tag == "code" and (
+                    "\n" in "".join(child.itertext()) or element.tag in ("main", "doc", "div"))):
                 self._end_run(run, element.tag)
                 run = _Run()
                 self.block(child)
@@ -195,7 +210,7 @@ class _Walker:
         self._end_run(run, element.tag)
 
     def _end_run(self, run: _Run, container: str) -> None:
-        text = _tidy("".join(run.parts))
+        text = inline_text(run.parts)
         if not text:
             return
         if run.links_only(text):
@@ -230,7 +245,7 @@ class _Walker:
         items: list[str] = []
         linked = 0
         for item in element.iter("item"):
-            text = _tidy("".join(self.inline_parts(item, stop_at_lists=True)))
+            text = inline_text(self.inline_parts(item, stop_at_lists=True))
             links = sum(len(_tidy("".join(ref.itertext()))) for ref in item.iter("ref"))
             linked += bool(text) and links >= _LINKS_ONLY * len(text)
             previous = item.getprevious()
@@ -264,7 +279,7 @@ class _Walker:
 
     def texts(self, element) -> list[str]:
         """The words of every paragraph-like run under an element."""
-        own = _tidy("".join(self.inline_parts(element, stop_at_blocks=True)))
+        own = inline_text(self.inline_parts(element, stop_at_blocks=True))
         out = [own] if own else []
         for child in element:
             if child.tag in _BLOCKS:
@@ -272,7 +287,7 @@ class _Walker:
         return out
 
     def inline(self, element) -> str:
-        return _tidy("".join(self.inline_parts(element)))
+        return inline_text(self.inline_parts(element))
 
     def inline_parts(self, element, stop_at_lists: bool = False, stop_at_blocks: bool = False) -> list[str]:
         parts = [element.text or ""]

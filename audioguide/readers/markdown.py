@@ -17,7 +17,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from audioguide.readers.blocks import (Heading, Parsed, code_block, list_block, spoken_code,
+from audioguide.readers.blocks import (Heading, Parsed, code_block, inline_text, list_block, spoken_code,
                                        symbol_code_note, table_block, title_from_lone_h1)
 from audioguide.readers.html_tags import parse_tags
 
@@ -98,7 +98,8 @@ class _Walker:
                 out.append(code_block(node.content))
             elif kind == "html_block":
                 html = parse_tags(node.content)
-                out.extend(html.blocks)
+                # The page reader takes a lone <h1> for the title; here it is a heading like any.
+                out.extend(([Heading(html.title, 1)] if html.title else []) + html.blocks)
             # Rules, footnote definitions and link reference definitions are not read.
 
     def paragraph(self, node: SyntaxTreeNode) -> None:
@@ -159,7 +160,7 @@ class _Walker:
 
     def inline(self, node: SyntaxTreeNode) -> str:
         """An inline run as plain words: markup gone, code said as a narrator would."""
-        return re.sub(r"\s+", " ", "".join(self._inline_parts(node))).strip()
+        return inline_text(self._inline_parts(node))
 
     def _inline_parts(self, node: SyntaxTreeNode) -> list[str]:
         parts = []
