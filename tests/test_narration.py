@@ -73,10 +73,14 @@ _FORBIDDEN = {
 }
 
 
+_CODE_TITLE = re.compile(r"^\s*(?:#|>>>|\$ )|[=;{}]|__|\w\(|\)\s*:?$|^(?:True|False|None|def|class)\b")
+
+
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
 def test_scripts_hold_no_markup_and_keep_every_heading(path: Path) -> None:
     article = read_article(path)
     for section in article.sections:
+        assert not _CODE_TITLE.search(section.title), f"{section.id}: a chapter titled with code"
         body = narrate_section(section, article.language).split("\n", 1)[1]
         for what, pattern in _FORBIDDEN.items():
             assert not pattern.search(body), f"{section.id}: {what} in {pattern.search(body)}"
