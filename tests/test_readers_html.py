@@ -12,7 +12,7 @@ import pytest
 
 from audioguide.article import parse_article, read_article
 from audioguide.readers.blocks import Heading
-from audioguide.readers.html_page import parse_html
+from audioguide.readers.html_page import _prepared, parse_html
 
 PAGES = Path(__file__).parent / "data" / "pages"
 PROSE = ("The tide came in over the mudflats faster than anyone on the path expected, and the "
@@ -89,6 +89,14 @@ def test_layout_tables_wiki_furniture_link_lists_and_title_repeats_are_not_read(
     for unwanted in ("Home", "Length", "4 km", "Re: A Walk", "[1]", "Another walk", "Smith", "|"):
         assert unwanted not in text, unwanted
     assert "The fog came in" in text and "Dropped 1 list of links" in parsed.notes
+
+
+def test_an_xhtml_page_with_an_xml_declaration_goes_through_the_extractor() -> None:
+    html = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            f'<article><h1>Fog</h1><p>{PROSE}</p><p><b>Later</b></p><p>{PROSE}</p></article></body></html>')
+    assert _prepared(html) is not None
+    # A bold line as a heading is the extractor's reading; the page's tags alone would not see one.
+    assert parse_html(html).blocks == [PROSE.strip(), Heading("Later", 3), PROSE.strip()]
 
 
 def test_every_marked_page_gives_an_article() -> None:

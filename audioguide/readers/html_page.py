@@ -118,7 +118,10 @@ def _extract(tree) -> Parsed | None:
                               with_metadata=False, deduplicate=False)
     if not xml:
         return None
-    root = etree.fromstring(xml.encode("utf-8"))
+    try:
+        root = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return None
     body = root.find("main")
     walker = _Walker()
     walker.walk(body if body is not None else root)
@@ -136,6 +139,8 @@ def _prepared(text: str):  # -> lxml element, or None
     import lxml.html
     from lxml import etree
 
+    # lxml refuses text (not bytes) that declares its encoding, as XHTML pages do.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
         tree = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):

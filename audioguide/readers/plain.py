@@ -246,7 +246,8 @@ def _heading_like(line: str) -> bool:
     text = _NUMBERED_HEADING.sub("", line.strip())
     if not text or len(text) > 100 or len(text.split()) > 14 or not re.search(r"[^\W\d_]", text):
         return False
-    if text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line) or _CODE_LIKE.search(text):
+    if (text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line)
+            or _CODE_LIKE.search(text)):
         return False
     if re.search(r"[.!?]\s+\S", _ABBREVIATED.sub(" ", text + " ").strip()):
         return False
