@@ -62,3 +62,13 @@ def test_prose_mentioning_vim_or_a_header_like_line_is_kept() -> None:
     text = "Note: the editor matters less than you think.\n\nI use vim: it starts fast.\n"
     assert parse_article(text, "text", "v.txt").sections[0].paragraphs == (
         "Note: the editor matters less than you think.", "I use vim: it starts fast.")
+
+
+def test_an_indented_quotation_with_semicolons_is_a_quote_not_code() -> None:
+    text = ("Reading Notes\n\nThe author sums up the whole argument in one long sentence near the end:\n\n"
+            "    We walked because the buses had stopped; we kept walking because\n"
+            "    the road, once we were on it, was the best part of the day.\n\n"
+            "That is the line most reviewers quoted when the book first came out.\n")
+    assert parse_article(text, "text", "q.txt").sections[0].paragraphs[1] == (
+        "> We walked because the buses had stopped; we kept walking because the road, once we were on it, "
+        "was the best part of the day.")

@@ -25,7 +25,7 @@ _BOILERPLATE = re.compile(r"^(copyright\b|©|\(c\)\s*\d|all rights reserved|tags
 _ABBREVIATED = re.compile(r"\b(vs|Dr|Mr|Mrs|Ms|St|No|Vol|etc|e\.g|i\.e)\.\s", re.I)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to",
                 "vs", "with"}
-_CODE_LIKE = re.compile(r"^\s*(?:>>>|\.\.\.\s|\$\s|#|//|/\*|<[a-z!?/])|[=;{}<>\\`]|__|->|::|\w\(|\w\.\w+\(")
+_CODE_LIKE = re.compile(r"^\s*(?:>>>|\.\.\.\s|\$\s|#|//|/\*|<[a-z!?/])|[={}<>\\`]|;\s*$|__|->|::|\w\(|\w\.\w+\(")
 """Signs of code in a line: prompts, comments, assignments, calls, braces."""
 _EMACS_LINE = re.compile(r"-\*-.*-\*-")
 _LOCAL_VARIABLES = re.compile(r"^\W{0,4}\s*Local Variables:\s*\W{0,4}$")
