@@ -91,6 +91,14 @@ def test_layout_tables_wiki_furniture_link_lists_and_title_repeats_are_not_read(
     assert "The fog came in" in text and "Dropped 1 list of links" in parsed.notes
 
 
+def test_a_short_page_the_extractor_flattens_keeps_its_headings() -> None:
+    html = page("<h1>Garden</h1><h2>The Roses</h2><p>Old roses grow along the south wall of the garden.</p>"
+                "<h2>The Glasshouse</h2><p>Tender plants spend the winter in the glasshouse here.</p>")
+    assert parse_html(html).blocks == [Heading("The Roses", 2), "Old roses grow along the south wall of the garden.",
+                                       Heading("The Glasshouse", 2),
+                                       "Tender plants spend the winter in the glasshouse here."]
+
+
 def test_an_xhtml_page_with_an_xml_declaration_goes_through_the_extractor() -> None:
     html = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
             f'<article><h1>Fog</h1><p>{PROSE}</p><p><b>Later</b></p><p>{PROSE}</p></article></body></html>')

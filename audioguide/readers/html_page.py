@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
 from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, inline_text, list_block, spoken_code,
                                        symbol_code_note, table_block, title_from_lone_h1)
@@ -38,7 +39,7 @@ def parse_html(text: str) -> Parsed:
     tree = _prepared(text)
     total = _page_words(tree)
     found = _extract(tree)
-    if found is None or _words(found.blocks) < MIN_WORDS:
+    if found is None or _words(found.blocks) < MIN_WORDS or _same_but_flatter(found.blocks, page):
         found = page
     else:
         _restore_headings(found.blocks, page.blocks)
@@ -49,6 +50,23 @@ def parse_html(text: str) -> Parsed:
         found.notes.insert(0, f"Dropped {around} of the page's {total} words around the article "
                               "(navigation, sidebars, comments, footers)")
     return found
+
+
+def _same_but_flatter(found: list[Block], page: Parsed) -> bool:
+    """True when the extract has no headings but the page's tags give its words, hardly more,
+    with headings: the extractor flattened a short page (below its own minimum size it reads a
+    page as one run of text)."""
+    if any(isinstance(b, Heading) for b in found) or not any(isinstance(b, Heading) for b in page.blocks):
+        return False
+    if _words(page.blocks) > 1.2 * _words(found):
+        return False
+    got = Counter(_all_words(found))
+    have = Counter(_all_words(page.blocks + ([Heading(page.title, 1)] if page.title else [])))
+    return sum((got & have).values()) >= 0.9 * sum(got.values())
+
+
+def _all_words(blocks: list[Block]) -> list[str]:
+    return re.findall(r"[^\W_]+", " ".join(b.text if isinstance(b, Heading) else b for b in blocks).lower())
 
 
 def _page_words(tree) -> int:
