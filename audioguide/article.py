@@ -94,8 +94,9 @@ def parse_article(text: str, fmt: str, name: str) -> Article:
 
 
 def build_article(parsed: Parsed, name: str) -> Article:
-    """Cut a reader's blocks into sections; headings without text of their own are noted, not kept,
-    and so is boilerplate; sections that repeat each other are noted."""
+    """Cut a reader's blocks into sections. Not kept, and noted: text the language's voice cannot
+    read, tables of contents, reference sections, boilerplate, and headings without text of their
+    own; sections that repeat each other are noted."""
     stem = Path(name).stem
     title = parsed.title or _title_from_name(stem)
     language = language_tag(parsed.language) or "en"
@@ -231,10 +232,7 @@ def _without_boilerplate(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     while i < len(blocks):
         block = blocks[i]
         if isinstance(block, Heading) and is_boilerplate(block.text):
-            end = i + 1
-            while end < len(blocks) and not (isinstance(blocks[end], Heading)
-                                              and blocks[end].level <= block.level):
-                end += 1
+            end = _under(blocks, i)
             under = blocks[i + 1:end]
             if len(under) <= 3 and all(isinstance(b, str) and len(b.split()) <= MAX_BOILERPLATE_WORDS
                                        for b in under):
