@@ -9,6 +9,10 @@ class ArticleError(AudioguideError, ValueError):
     """An article could not be read or holds nothing to narrate."""
 
 
+class SourceError(AudioguideError, ValueError):
+    """A source could not be fetched or unpacked: a URL that fails, a feed or EPUB that is broken."""
+
+
 class ScriptError(AudioguideError, ValueError):
     """A narration script or settings file is malformed; the message names file and line."""
 

@@ -71,3 +71,39 @@ def sine_mp3(path: Path, frequencies: list[int], seconds_each: float) -> Path:
         check=True, capture_output=True,
     )
     return path
+
+
+class Site:
+    """What a test web site serves: path -> (content type, body), changeable while it runs.
+    A body that is a callable is awaited instead, to misbehave (stall, redirect, trickle)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[str, object]] = {}
+        self.requests: list[str] = []
+
+    def add(self, path: str, content_type: str, body) -> None:
+        self.pages[path] = (content_type, body.encode("utf-8") if isinstance(body, str) else body)
+
+    def app(self):
+        from starlette.applications import Starlette
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def page(request):
+            path = request.url.path
+            self.requests.append(path)
+            if path not in self.pages:
+                return Response("not here", status_code=404, media_type="text/plain")
+            content_type, body = self.pages[path]
+            if callable(body):
+                return await body(request)
+            return Response(body, headers={"Content-Type": content_type} if content_type else {})
+
+        return Starlette(routes=[Route("/{path:path}", page)])
+
+
+@contextlib.contextmanager
+def running_site(site: Site) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1; yields its base URL."""
+    with running_server(site.app()) as url:
+        yield url
