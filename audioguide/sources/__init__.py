@@ -1,0 +1,159 @@
+"""Where articles come from: a page URL, a feed (URL or file), an EPUB (URL or file).
+
+`open_source` turns one SOURCE into `Document`s, the text of each episode with what its source
+says about it (title, author, language, link, date, id), plus what the source says about the
+guide as a whole (an `Origin`); `article.parse_article` reads the text. Article files on disk
+are not sources in this sense: `article.read_article` reads them, as before. Nothing here is
+imported until a source needs it: the HTTP client and the feed parser cost more to import
+than a whole no-op build takes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioguide.errors import SourceError
+
+
+@dataclass(frozen=True)
+class Part:
+    """The text of one chapter of a document, for `article.parse_article(text, fmt, name)`."""
+
+    text: str
+    fmt: str
+    """text, markdown or html."""
+    name: str
+    title: str = ""
+    """The chapter's title as the source gives it (a book's table of contents); "" leaves
+    it to the reader."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One episode's text, in one part, or in several that each become one chapter (a short book)."""
+
+    name: str
+    """A file name for messages, and for the slug when `slug` is empty."""
+    parts: tuple[Part, ...]
+    title: str = ""
+    author: str = ""
+    language: str = ""
+    link: str = ""
+    date: str = ""
+    """RFC 3339 publication date; "" when the source gives none."""
+    guid: str = ""
+    """The feed entry's id: the episode's guid for good."""
+    slug: str = ""
+    """Made from the entry's id, so that it never changes; "" leaves it to the reader."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What one source holds: its documents in guide order, and what it says about the guide."""
+
+    source: str
+    kind: str
+    """page, feed or book."""
+    documents: tuple[Document, ...]
+    title: str = ""
+    author: str = ""
+    language: str = ""
+    description: str = ""
+    link: str = ""
+    cover: bytes | None = None
+    """The book's cover picture, as stored in the EPUB."""
+    notes: tuple[str, ...] = ()
+
+
+def is_url(source: str) -> bool:
+    return re.match(r"https?://", source, re.I) is not None
+
+
+def is_source(source: str | Path) -> bool:
+    """True for a URL, and for a file whose content is a feed or an EPUB (whatever its name)."""
+    if isinstance(source, str) and is_url(source):
+        return True
+    path = Path(source)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return sniff(head) in ("feed", "book")
+
+
+def sniff(head: bytes) -> str:
+    """What the first bytes of a document are: book (a zip), feed, page, or "" when unclear."""
+    if head.startswith(b"PK\x03\x04"):
+        return "book"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    # Past the XML declaration, processing instructions, comments and a doctype to the root.
+    text = re.sub(r"^(\s+|<\?.*?\?>|<!--.*?-->)+", "", text, flags=re.S)
+    if re.match(r"<!doctype\s+html", text, re.I):
+        return "page"
+    text = re.sub(r"^(<!DOCTYPE[^[>]*(\[.*?\])?\s*>|\s+|<!--.*?-->)+", "", text, flags=re.S)
+    root = re.match(r"<(?:[\w.-]+:)?([\w.-]+)", text)
+    if root is None:
+        return ""
+    name = root.group(1).lower()
+    return "feed" if name in ("rss", "feed", "rdf") else "page" if name == "html" else ""
+
+
+def open_source(source: str | Path, *, latest: int | None = None) -> Origin:
+    """The documents of a page URL, a feed or an EPUB; `latest` keeps a feed's newest entries."""
+    if isinstance(source, str) and is_url(source):
+        return _open_url(source, latest)
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
+    kind = sniff(data[:4096])
+    if kind == "book":
+        from audioguide.sources.epub import read_epub
+
+        return read_epub(data, str(source))
+    if kind == "feed":
+        from audioguide.sources.feeds import read_feed
+
+        return read_feed(data, str(source), latest=latest)
+    raise SourceError(f"{path}: neither a feed nor an EPUB")
+
+
+def _open_url(url: str, latest: int | None) -> Origin:
+    from audioguide.sources import fetch
+
+    fetched = fetch.fetch(url, fetch.PAGE_TYPES | fetch.FEED_TYPES | fetch.BOOK_TYPES,
+                          "an HTML page, a feed or an EPUB")
+    kind = sniff(fetched.data[:4096])
+    if fetched.media_type in fetch.BOOK_TYPES or kind == "book":
+        from audioguide.sources.epub import read_epub
+
+        return read_epub(fetched.data, url)
+    if kind == "feed":
+        from audioguide.sources.feeds import read_feed
+
+        return read_feed(fetched.data, url, latest=latest, base_url=fetched.url,
+                         content_type=fetched.media_type)
+    if fetched.media_type in fetch.FEED_TYPES and kind != "page":
+        raise SourceError(f"{url}: XML, but neither an RSS nor an Atom feed")
+    document = page_document(fetched)
+    return Origin(source=url, kind="page", documents=(document,))
+
+
+def page_document(fetched) -> Document:
+    """A fetched HTML page as a one-part document named after its URL's last path segment."""
+    from urllib.parse import urlsplit
+
+    from audioguide.sources.fetch import page_text
+
+    parts = urlsplit(fetched.url)
+    segment = next((s for s in reversed(parts.path.split("/")) if s), "") or parts.hostname or "page"
+    name = Path(segment).stem + ".html"
+    return Document(name=name, parts=(Part(page_text(fetched), "html", name),), link=fetched.url)

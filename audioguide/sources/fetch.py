@@ -48,10 +48,6 @@ def timeout_s() -> float:
     return seconds
 
 
-def is_url(source: str) -> bool:
-    return re.match(r"https?://", source, re.I) is not None
-
-
 @dataclass(frozen=True)
 class Fetched:
     """A successful download."""
