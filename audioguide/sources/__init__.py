@@ -11,6 +11,7 @@ than a whole no-op build takes.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,35 @@ def sniff(head: bytes) -> str:
         return ""
     name = root.group(1).lower()
     return "feed" if name in ("rss", "feed", "rdf") else "page" if name == "html" else ""
+
+
+def decode_declared(data: bytes, declared: str, origin: str) -> str:
+    """Bytes in the charset their source declares (a header, a <meta>, an XML declaration);
+    a byte-order mark overrules it, and without a charset Python knows, they are read the
+    way local files are (`article.decode`: UTF-8, else Windows-1252)."""
+    from audioguide.article import decode
+
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode(data, origin)
+    try:
+        codec = codecs.lookup(declared).name if declared else ""
+    except LookupError:
+        codec = ""
+    if codec and not codec.startswith("utf-16"):  # UTF-16 without a BOM is mislabelled
+        data = data.decode(codec, errors="replace").encode("utf-8")
+    return decode(data, origin)
+
+
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|section|"
+                        r"article|body)\b[^>]*>", re.I)
+
+
+def plain_text(markup: str) -> str:
+    """The words of a bit of HTML (a feed's title or summary, a chapter to count): scripts and
+    tags dropped, entities read, white space closed up."""
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", markup, flags=re.S | re.I)
+    text = html.unescape(re.sub(r"<[^>]*>", "", _BLOCK_TAG.sub(" ", text)))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def open_source(source: str | Path, *, latest: int | None = None) -> Origin:

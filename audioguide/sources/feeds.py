@@ -13,7 +13,6 @@ the page it links to.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import re
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from audioguide.article import slugify
 from audioguide.errors import SourceError
-from audioguide.sources import Document, Origin, Part, is_url
+from audioguide.sources import Document, Origin, Part, is_url, plain_text
 
 MAX_ENTRIES = 200
 """More entries than this are built only with --latest (a full archive is hours of speech)."""
@@ -56,9 +55,9 @@ def read_feed(data: bytes, origin: str, *, latest: int | None = None, base_url: 
     if not documents:
         raise SourceError(f"{origin}: the feed has no entries to read")
     return Origin(
-        source=origin, kind="feed", documents=tuple(documents), title=_plain(feed.get("title", "")),
+        source=origin, kind="feed", documents=tuple(documents), title=plain_text(feed.get("title", "")),
         author=author, language=feed.get("language", ""),
-        description=_plain(feed.get("subtitle", "")), link=feed.get("link", ""), notes=tuple(notes),
+        description=plain_text(feed.get("subtitle", "")), link=feed.get("link", ""), notes=tuple(notes),
     )
 
 
@@ -145,7 +144,7 @@ def _hash(text: str) -> str:
 def _author(item) -> str:
     """A person's name from "Ann Baker", "ann@host (Ann Baker)" or "Ann Baker <ann@host>";
     a bare e-mail address is no name to read out."""
-    author = _plain(item.get("author", ""))
+    author = plain_text(item.get("author", ""))
     named = re.fullmatch(r"\S+@\S+\s*\((.+)\)|(.+?)\s*<\S+@\S+>", author)
     if named:
         return (named.group(1) or named.group(2)).strip()
@@ -154,7 +153,7 @@ def _author(item) -> str:
 
 def _document(entry, slug: str, feed_author: str, language: str, origin: str,
               notes: list[str]) -> Document | None:
-    title = _plain(entry.get("title", ""))
+    title = plain_text(entry.get("title", ""))
     label = repr(title or slug)
     summary = entry.get("summary", "")
     link = entry.get("link", "")
@@ -165,7 +164,7 @@ def _document(entry, slug: str, feed_author: str, language: str, origin: str,
     if content is not None:
         part = Part(content[0], content[1], name)
         # feedparser copies the content into the summary when the entry has none.
-        description = _plain(summary) if summary and summary != content[0] else ""
+        description = plain_text(summary) if summary and summary != content[0] else ""
     elif link:
         part, description = _linked_page(link, name, summary, f"{origin}: entry {label}", notes)
     elif summary:
@@ -201,17 +200,8 @@ def _linked_page(link: str, name: str, summary: str, label: str,
     try:
         text = page_text(fetch(link, PAGE_TYPES, "an HTML page"))
     except SourceError as error:
-        if not _plain(summary):
+        if not plain_text(summary):
             raise SourceError(f"{label}: {error}") from None
         notes.append(f"{label}: read its summary, as its page failed ({error})")
         return Part(summary, "html", name), ""
-    return Part(text, "html", name), _plain(summary)
-
-
-_BLOCK_TAG = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table)\b[^>]*>", re.I)
-
-
-def _plain(markup: str) -> str:
-    """Text of a bit of feed HTML (titles, summaries): tags dropped, entities read."""
-    text = html.unescape(re.sub(r"<[^>]*>", "", _BLOCK_TAG.sub(" ", markup)))
-    return re.sub(r"\s+", " ", text).strip()
+    return Part(text, "html", name), plain_text(summary)

@@ -9,7 +9,6 @@ pieces against a size cap and a deadline, so a server that trickles bytes cannot
 
 from __future__ import annotations
 
-import codecs
 import functools
 import os
 import re
@@ -213,19 +212,9 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I
 
 
 def page_text(fetched: Fetched) -> str:
-    """A page's text in the charset its server or its own <meta> declares; without one (or with
-    one Python does not know) the way local files are read: UTF-8, else Windows-1252."""
-    from audioguide.article import decode
+    """A page's text in the charset its server or its own <meta> declares."""
+    from audioguide.sources import decode_declared
 
-    data = fetched.data
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return decode(data, fetched.url)
-    meta = _META_CHARSET.search(data[:4096])
-    declared = fetched.charset or (meta.group(1).decode("ascii").lower() if meta else "")
-    try:
-        codec = codecs.lookup(declared).name if declared else ""
-    except LookupError:
-        codec = ""
-    if codec and not codec.startswith("utf-16"):  # a UTF-16 page without a BOM is mislabelled
-        return decode(data.decode(codec, errors="replace").encode("utf-8"), fetched.url)
-    return decode(data, fetched.url)
+    meta = _META_CHARSET.search(fetched.data[:4096])
+    declared = fetched.charset or (meta.group(1).decode("ascii") if meta else "")
+    return decode_declared(fetched.data, declared, fetched.url)
