@@ -116,9 +116,9 @@ class EpisodePlan:
         return sum(s.ms for s in self.sections)
 
 
-def dry_run(sources: Sequence[Path]) -> list[EpisodePlan]:
+def dry_run(sources: Sequence[Path | str], *, latest: int | None = None) -> list[EpisodePlan]:
     """What a build would speak: per section its title, word count and estimated length."""
-    guide = load_guide(sources)
+    guide = load_guide(sources, latest=latest)
     plans = []
     for source in guide.sources:
         pace = WORDS_PER_MINUTE * (source.settings.speed or guide.settings.speed)
@@ -141,11 +141,11 @@ class _EpisodeWork:
 
 
 def build(
-    sources: Sequence[Path], options: BuildOptions, progress: Progress | None = None
+    sources: Sequence[Path | str], options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
     """Build (or bring up to date) the guide in `options.output_dir`."""
     started = time.monotonic()
-    guide = load_guide(sources)
+    guide = load_guide(sources, latest=options.latest)
     settings = apply_options(guide.settings, options)
     lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
     episodes = []
@@ -189,7 +189,9 @@ def _build_locked(
     image = Path(settings.image) if settings.image else None
     if image is not None and not image.is_absolute() and guide.root is not None:
         image = guide.root / image
-    cover_bytes, cover_mime = cover.prepare_cover(image, settings.title, author=settings.author)
+    cover_bytes, cover_mime = cover.prepare_cover(
+        image, settings.title, author=settings.author, picture=guide.cover
+    )
     cover_file = "cover.png" if cover_mime == "image/png" else "cover.jpg"
     _stage_if_changed(staged, output_dir / cover_file, cover_bytes)
     cover_sha = hashlib.sha256(cover_bytes).hexdigest()
@@ -198,8 +200,10 @@ def _build_locked(
     reports: list[EpisodeReport] = []
     recorded = manifest.get("episodes", {})
     built_at: list[str] = []
-    numbers = _episode_numbers([work.source.settings.number for work in episodes_in])
-    for number, work in zip(numbers, episodes_in):
+    # A feed's posts have dates, not numbers; positions would shift as the feed moves on.
+    numbers = iter(_episode_numbers([w.source.settings.number for w in episodes_in if not w.source.feed]))
+    for work in episodes_in:
+        number = 0 if work.source.feed else next(numbers)
         source, script = work.source, work.script
         meta = source.settings
         inputs = _inputs_hash(script, work.voices, settings, meta, number, cover_sha)
@@ -210,8 +214,8 @@ def _build_locked(
             episodes.append(episode)
             reports.append(_report(episode, rebuilt=False, spoken=0, cached=0))
             continue
-        pub_date = previous["episode"]["pub_date"] if previous else _now()
-        guid = previous["episode"]["guid"] if previous else _guid(settings, script.slug)
+        pub_date = meta.date or (previous["episode"]["pub_date"] if previous else _now())
+        guid = meta.guid or (previous["episode"]["guid"] if previous else _guid(settings, script.slug))
         episode, spoken, cached = _build_episode(
             script, source, number, settings, work.voices, cache, cover_bytes, cover_mime,
             staged, output_dir, options.jobs or default_jobs(), progress, pub_date, guid,
@@ -223,7 +227,11 @@ def _build_locked(
             "built": built_at[-1],
             "inputs": inputs,
             "episode": episode.to_dict(),
+            **({"feed": source.feed} if source.feed else {}),
         }
+    kept, gone = _gone_episodes(recorded, {e.slug for e in episodes}, guide.feeds, options.prune, output_dir)
+    episodes.extend(kept)
+    built_at.extend(recorded[e.slug]["built"] for e in kept)
 
     build_date = max(map(datetime.fromisoformat, built_at))
     feed_changed = _stage_if_changed(
@@ -238,20 +246,37 @@ def _build_locked(
         if report.rebuilt:
             entry = recorded[report.slug]
             entry["files"] = _file_stamps(output_dir, _episode_files(Episode.from_dict(entry["episode"])))
-    current = {e.slug for e in episodes}
-    for slug in set(recorded) - current:
+    for slug in gone:
         for name in recorded[slug]["files"]:
             (output_dir / name).unlink(missing_ok=True)
         del recorded[slug]
     new_manifest = {"version": MANIFEST_VERSION, "generator": __version__, "episodes": recorded}
     if feed_changed or new_manifest != manifest:
         write_atomic(output_dir / MANIFEST_FILE, json.dumps(new_manifest, indent=1, sort_keys=True))
+    kept_note = (f"kept {len(kept)} episode(s) whose entries are no longer read from the feed "
+                 f"({', '.join(e.slug for e in kept)}); --prune drops them",) if kept else ()
     return BuildReport(
         output_dir=output_dir,
         episodes=tuple(reports),
-        notes=guide.notes,
+        notes=guide.notes + kept_note,
         seconds=time.monotonic() - started,
     )
+
+
+def _gone_episodes(
+    recorded: dict, current: set[str], feeds: tuple[str, ...], prune: bool, output_dir: Path
+) -> tuple[list[Episode], list[str]]:
+    """Episodes built before that this build's sources no longer hold: those of a feed this build
+    reads stay in the podcast, newest first (a feed holds only its latest posts, a podcast its
+    back catalogue), unless pruned; the others are gone (their article or folder was removed)."""
+    kept, gone = [], []
+    for slug in sorted(set(recorded) - current):
+        entry = recorded[slug]
+        if not prune and entry.get("feed") in feeds and _files_intact(output_dir, entry):
+            kept.append(Episode.from_dict(entry["episode"]))
+        else:
+            gone.append(slug)
+    return sorted(kept, key=lambda e: datetime.fromisoformat(e.pub_date), reverse=True), gone
 
 
 def _parts(

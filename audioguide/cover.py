@@ -23,11 +23,35 @@ MARGIN = 120
 _MIMES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
-def prepare_cover(image: Path | None, title: str, *, author: str = "") -> tuple[bytes, str]:
-    """Cover bytes and MIME type: the given image made acceptable, or one drawn from the title."""
-    if image is None:
-        return _png(_draw(title, author)), "image/png"
-    return _accept(image)
+def prepare_cover(
+    image: Path | None, title: str, *, author: str = "", picture: bytes | None = None
+) -> tuple[bytes, str]:
+    """Cover bytes and MIME type: the given image made acceptable, else the source's own
+    `picture` (a book's cover) made square, else one drawn from the title."""
+    if image is not None:
+        return _accept(image)
+    if picture is not None:
+        return artwork(picture, title)
+    return _png(_draw(title, author)), "image/png"
+
+
+def artwork(picture: bytes, origin: str) -> tuple[bytes, str]:
+    """Any picture (a book's cover is usually 2:3 and small) as square artwork: scaled to fit
+    a square of MIN_SIDE or more, on a backdrop of its own average colour, as a JPEG."""
+    try:
+        image = Image.open(io.BytesIO(picture))
+        image.load()
+    except (OSError, Image.DecompressionBombError) as error:
+        reason = "not an image" if isinstance(error, UnidentifiedImageError) else error
+        raise BuildError(f"{origin}: cannot read the cover picture: {reason}") from None
+    image = _rgb(image)
+    side = min(max(MIN_SIDE, *image.size), MAX_SIDE)
+    scale = side / max(image.size)
+    fitted = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                          Image.Resampling.LANCZOS)
+    backdrop = Image.new("RGB", (side, side), image.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0)))
+    backdrop.paste(fitted, ((side - fitted.width) // 2, (side - fitted.height) // 2))
+    return _jpeg(backdrop), "image/jpeg"
 
 
 def _accept(path: Path) -> tuple[bytes, str]:

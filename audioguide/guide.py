@@ -1,8 +1,9 @@
 """What a build is asked to make: the guide's settings, its episodes and their voices.
 
-Resolving the sources a build is given (article files, episode folders, a scripts folder) into a
-`Guide`, and the command line's options over the guide's own settings. Nothing here speaks,
-encodes or writes: a plan or a dry run can use it as well as a build.
+Resolving the sources a build is given (article files, episode folders, a scripts folder, page
+URLs, feeds, EPUBs) into a `Guide`, and the command line's options over the guide's own
+settings. Nothing here speaks, encodes or writes: a plan or a dry run can use it as well as a
+build.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from audioguide import article, narration
+from audioguide import article, narration, sources as where
 from audioguide.engines import for_language, identify
-from audioguide.errors import ScriptError
-from audioguide.model import Article, EngineSpec, Pauses, Script
+from audioguide.errors import ArticleError, ScriptError
+from audioguide.model import Article, EngineSpec, Pauses, Script, Section
 from audioguide.settings import (
     EPISODE_FILE,
     GUIDE_FILE,
@@ -43,6 +45,10 @@ class BuildOptions:
     cache_dir: Path | None = None
     split_long: bool = False
     """Split an episode of more than MAX_CHAPTERS chapters into parts instead of refusing it."""
+    latest: int | None = None
+    """Of each feed, build only the newest this many entries."""
+    prune: bool = False
+    """Drop the episodes of entries no longer in their feed (by default the podcast keeps them)."""
 
 
 
@@ -54,7 +60,9 @@ class EpisodeSource:
     path: Path
     settings: EpisodeSettings
     article: Article | None = None
-    """The parsed article, when the source is an article file rather than a scripts folder."""
+    """The parsed article, when the source is an article, page, feed or book, not a scripts folder."""
+    feed: str = ""
+    """The feed this episode is an entry of: its episode outlives the entry (see `Guide.feeds`)."""
 
 
 
@@ -67,20 +75,55 @@ class Guide:
     root: Path | None
     sources: tuple[EpisodeSource, ...]
     notes: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    """The feeds read: episodes built from their entries stay in the podcast when the entry
+    leaves the feed (feeds hold only their newest posts; podcasts keep their back catalogue)."""
+    cover: bytes | None = None
+    """The picture a source carries (a book's cover), for a guide whose settings name no image."""
+
+
+@dataclass(frozen=True)
+class SourceRead:
+    """One source read into articles, with the guide settings it suggests."""
+
+    source: str
+    episodes: tuple[tuple[Article, EpisodeSettings], ...]
+    settings: GuideSettings
+    feed: str = ""
+    """The source itself, when it is a feed."""
+    cover: bytes | None = None
+    notes: tuple[str, ...] = ()
 
 
 
 
-def load_guide(sources: Sequence[Path]) -> Guide:
-    """Resolve build sources: article files, episode folders, or a scripts folder of episodes."""
+def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> Guide:
+    """Resolve build sources: article files, page URLs, feeds, EPUBs, episode folders, or a
+    scripts folder of episodes; `latest` keeps each feed's newest entries only."""
     if not sources:
         sources = [Path("scripts")]
     settings: GuideSettings | None = None
     root: Path | None = None
     episodes: list[EpisodeSource] = []
     notes: list[str] = []
-    for source in sources:
-        if source.is_dir():
+    feeds: list[str] = []
+    cover: bytes | None = None
+    for given in sources:
+        source = Path(given)
+        if isinstance(given, str) and where.is_url(given) or not source.is_dir() and (
+            source.exists() or source.suffix
+        ):
+            read = read_source(given, latest=latest)
+            notes.extend(read.notes)
+            episodes.extend(
+                EpisodeSource(path=Path(meta.slug if where.is_url(read.source) else read.source),
+                              settings=meta, article=parsed, feed=read.feed)
+                for parsed, meta in read.episodes
+            )
+            feeds.extend([read.feed] if read.feed else [])
+            if settings is None:
+                settings, cover = read.settings, read.cover
+        elif source.is_dir():
             guide_file = source / GUIDE_FILE
             if guide_file.exists():
                 if settings is None:
@@ -93,27 +136,6 @@ def load_guide(sources: Sequence[Path]) -> Guide:
                     f"{source}: not a scripts folder (no {GUIDE_FILE} or {EPISODE_FILE}); "
                     "run `audioguide split ARTICLE` first"
                 )
-        elif source.exists() or source.suffix:
-            parsed = article.read_article(source)
-            notes.extend(f"{source.name}: {note}" for note in parsed.notes)
-            episodes.append(
-                EpisodeSource(
-                    path=source,
-                    settings=EpisodeSettings(
-                        title=parsed.title,
-                        slug=parsed.slug,
-                        language=parsed.language,
-                        author=parsed.author,
-                        source=str(source),
-                        link=parsed.link or "",
-                    ),
-                    article=parsed,
-                )
-            )
-            if settings is None:
-                settings = GuideSettings(
-                    title=parsed.title, author=parsed.author, language=parsed.language
-                )
         else:
             raise ScriptError(f"{source}: no such file or folder")
     if not episodes:
@@ -122,7 +144,92 @@ def load_guide(sources: Sequence[Path]) -> Guide:
     duplicate = next((s for s in slugs if slugs.count(s) > 1), None)
     if duplicate:
         raise ScriptError(f"two episodes share the slug {duplicate!r}; rename one of them")
-    return Guide(settings or GuideSettings(), root, tuple(episodes), tuple(notes))
+    return Guide(settings or GuideSettings(), root, tuple(episodes), tuple(notes), tuple(feeds), cover)
+
+
+def read_source(source: Path | str, *, latest: int | None = None) -> SourceRead:
+    """Read an article file, page URL, feed or EPUB into articles and their episode settings."""
+    if not where.is_source(source):
+        path = Path(source)
+        parsed = article.read_article(path)
+        meta = EpisodeSettings(title=parsed.title, slug=parsed.slug, language=parsed.language,
+                               author=parsed.author, source=str(source), link=parsed.link or "")
+        return SourceRead(
+            source=str(source), episodes=((parsed, meta),),
+            settings=GuideSettings(title=parsed.title, author=parsed.author, language=parsed.language),
+            notes=tuple(f"{path.name}: {note}" for note in parsed.notes),
+        )
+    origin = where.open_source(source, latest=latest)
+    notes = list(origin.notes)
+    episodes = []
+    for document in origin.documents:
+        try:
+            parsed = _article_of(document, origin)
+        except ArticleError as error:
+            if len(origin.documents) == 1:
+                raise
+            notes.append(f"skipped {error}")  # one post or chapter without text spoils no other
+            continue
+        notes.extend(f"{document.name}: {note}" for note in parsed.notes)
+        meta = EpisodeSettings(
+            title=parsed.title, slug=parsed.slug, description=document.description,
+            language=parsed.language, author=parsed.author, source=str(source),
+            link=parsed.link or "", date=document.date, guid=document.guid,
+        )
+        episodes.append((parsed, meta))
+    if not episodes:
+        raise ArticleError(f"{source}: nothing to narrate ({'; '.join(notes)})")
+    first = episodes[0][0]
+    settings = GuideSettings(
+        title=origin.title or first.title, author=origin.author or first.author,
+        language=article.language_tag(origin.language) or first.language,
+        description=origin.description, link=origin.link,
+    )
+    feed = str(source) if origin.kind == "feed" else ""
+    return SourceRead(str(source), tuple(episodes), settings, feed, origin.cover, tuple(notes))
+
+
+def _article_of(document: where.Document, origin: where.Origin) -> Article:
+    """The article a document holds, under the title, slug, author and link its source gives."""
+    if len(document.parts) == 1:
+        part = document.parts[0]
+        parsed = article.parse_article(part.text, part.fmt, part.name)
+    else:
+        parsed = _chapters_article(document)
+    language = article.language_tag(document.language or origin.language) or parsed.language
+    return dataclasses.replace(
+        parsed, title=document.title or parsed.title, slug=document.slug or parsed.slug,
+        language=language, author=document.author or origin.author or parsed.author,
+        link=document.link or parsed.link,
+    )
+
+
+def _chapters_article(document: where.Document) -> Article:
+    """A document of several parts (a short book) as one article with a section per part; the
+    headings inside a part are read out as lines of its section."""
+    sections: list[Section] = []
+    notes: list[str] = []
+    width = 3 if len(document.parts) > 99 else 2
+    for part in document.parts:
+        try:
+            parsed = article.parse_article(part.text, part.fmt, part.name)
+        except ArticleError as error:
+            notes.append(f"skipped {error}")
+            continue
+        title = part.title or parsed.title
+        paragraphs: list[str] = []
+        for section in parsed.sections:
+            if section.title not in (title, parsed.title):
+                paragraphs.append(section.title if section.title[-1:] in ".!?:" else section.title + ".")
+            paragraphs.extend(section.paragraphs)
+        notes.extend(f"{part.name}: {note}" for note in parsed.notes)
+        number = len(sections) + 1
+        sections.append(Section(id=f"{number:0{width}d}-{article.slugify(title)}", title=title,
+                                paragraphs=tuple(paragraphs)))
+    if not sections:
+        raise ArticleError(f"{document.name}: no narratable text found")
+    return Article(title=document.title or sections[0].title, slug=article.slugify(Path(document.name).stem),
+                   sections=tuple(sections), notes=tuple(notes))
 
 
 def _episode_folders(scripts_dir: Path) -> list[EpisodeSource]:
@@ -134,6 +241,12 @@ def _episode_folders(scripts_dir: Path) -> list[EpisodeSource]:
 
 def _episode_folder(folder: Path) -> EpisodeSource:
     settings = read_settings(EpisodeSettings, folder / EPISODE_FILE)
+    if settings.date:
+        try:
+            datetime.fromisoformat(settings.date)
+        except ValueError:
+            raise ScriptError(f"{folder / EPISODE_FILE}: date {settings.date!r} is not a date "
+                              "and time such as 2024-05-01T09:00:00+00:00") from None
     return EpisodeSource(path=folder, settings=settings)
 
 

@@ -294,17 +294,20 @@ def _recorded_hashes(folder: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def write_scripts(article: Article, scripts_dir: Path, *, force: bool = False, source: str = "") -> SplitReport:
+def write_scripts(article: Article, scripts_dir: Path, *, force: bool = False, source: str = "",
+                  episode: EpisodeSettings | None = None, guide: GuideSettings | None = None) -> SplitReport:
     """Write one script per section plus episode.toml (and guide.toml once) under `scripts_dir`.
 
     A file whose content no longer matches what split last wrote was edited by hand: it is kept,
-    and reported, unless `force`. `source` is recorded in episode.toml as the article's file.
+    and reported, unless `force`. `source` is recorded in episode.toml as the article's file;
+    `episode` and `guide`, where given (a feed entry's date and guid, a feed's title), are the
+    settings written instead of those made from the article.
     """
     folder = Path(scripts_dir) / article.slug
     recorded = _recorded_hashes(folder)
     wanted = {s.id + SCRIPT_SUFFIX: narrate_section(s, article.language) for s in article.sections}
-    episode = EpisodeSettings(title=article.title, slug=article.slug, language=article.language,
-                              author=article.author, source=source, link=article.link or "")
+    episode = episode or EpisodeSettings(title=article.title, slug=article.slug, language=article.language,
+                                         author=article.author, source=source, link=article.link or "")
     wanted[EPISODE_FILE] = settings_to_toml(episode)
     hashes: dict[str, str] = {}
     done: dict[str, list[str]] = {"written": [], "unchanged": [], "kept": [], "removed": []}
@@ -336,9 +339,9 @@ def write_scripts(article: Article, scripts_dir: Path, *, force: bool = False, s
             if path.name in recorded:
                 hashes[path.name] = recorded[path.name]
     write_atomic(folder / HASHES_FILE, json.dumps(dict(sorted(hashes.items())), indent=2) + "\n")
-    guide = Path(scripts_dir) / GUIDE_FILE
-    if not guide.exists():
-        write_atomic(guide, settings_to_toml(GuideSettings(title=article.title, author=article.author,
-                                                           language=article.language)))
-        notes.append(f"Created {guide}")
+    guide_file = Path(scripts_dir) / GUIDE_FILE
+    if not guide_file.exists():
+        guide = guide or GuideSettings(title=article.title, author=article.author, language=article.language)
+        write_atomic(guide_file, settings_to_toml(guide))
+        notes.append(f"Created {guide_file}")
     return SplitReport(folder=folder, notes=tuple(notes), **{k: tuple(v) for k, v in done.items()})

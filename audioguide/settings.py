@@ -70,6 +70,10 @@ class EpisodeSettings:
     source: str = ""
     """The article file the scripts were split from."""
     link: str = ""
+    date: str = ""
+    """Publication date (RFC 3339), e.g. a feed entry's; empty means the time of its first build."""
+    guid: str = ""
+    """The episode's guid in the feed, e.g. a feed entry's id; empty means one made at its first build."""
     number: int = 0
     """Episode number; 0 means its position in the guide."""
     season: int = 0
