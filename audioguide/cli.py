@@ -41,8 +41,13 @@ def cli() -> None:
     """
 
 
+_LATEST = click.option(
+    "--latest", type=click.IntRange(1), metavar="N", help="Of a feed, take only the newest N entries."
+)
+
+
 @cli.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("articles", nargs=-1, required=True)
 @click.option(
     "--scripts-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -52,36 +57,44 @@ def cli() -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite scripts you edited by hand.")
 @click.option("-v", "--verbose", is_flag=True, help="Say in full what was dropped from each article.")
-def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool, verbose: bool) -> None:
+@_LATEST
+def split(articles: tuple[str, ...], scripts_dir: Path, force: bool, verbose: bool, latest: int | None) -> None:
     """Write one editable narration script per section of each ARTICLE.
 
-    ARTICLE is a plain-text (bare-line headings), Markdown or HTML file. Scripts you edited by
-    hand are kept unless --force is given. One line per article says what was not read aloud
+    ARTICLE is a plain-text (bare-line headings), Markdown or HTML file, a page URL, an RSS or
+    Atom feed (URL or file: one folder per entry) or an EPUB (one folder per chapter, or one
+    for a short book). Scripts you edited by hand are kept unless --force is given, also when
+    a later fetch finds the page changed. One line per article says what was not read aloud
     (navigation, a table of contents, boilerplate, text the voice cannot say ...); --verbose
     quotes it.
 
-    Example: audioguide split notes/walking-tour.md --scripts-dir scripts
+    Example: audioguide split https://blog.example/feed.xml --latest 3 --scripts-dir scripts
     """
-    from audioguide import article, narration
+    from audioguide import article
+    from audioguide.sources import is_url
+    from audioguide.split import split_source
 
-    for path in articles:
-        parsed = article.read_article(path)
-        for note in parsed.notes:
-            if verbose or not article.dropped_summary([note]):
-                click.echo(f"Warning: {path.name}: {note}", err=True)
-        click.echo(f"{path.name}: dropped {article.dropped_summary(parsed.notes) or 'nothing'}", err=True)
-        report = narration.write_scripts(parsed, scripts_dir, force=force)
-        for name in report.kept:
-            click.echo(f"Kept {name}: edited by hand (use --force to overwrite)", err=True)
-        click.echo(
-            f"{path.name}: {len(parsed.sections)} sections -> {scripts_dir / parsed.slug} "
-            f"({len(report.written)} written, {len(report.unchanged)} unchanged, "
-            f"{len(report.kept)} kept)"
-        )
+    for source in articles:
+        read, reports = split_source(source, scripts_dir, force=force, latest=latest)
+        for note in read.notes:
+            # Article notes arrive as "name: note"; what was dropped is summed up per article below.
+            if verbose or not article.dropped_summary([note.split(": ", 1)[-1]]):
+                click.echo(f"Warning: {note}", err=True)
+        one_file = len(read.episodes) == 1 and not is_url(source)
+        for (parsed, _), report in zip(read.episodes, reports):
+            label = Path(source).name if one_file else parsed.slug
+            click.echo(f"{label}: dropped {article.dropped_summary(parsed.notes) or 'nothing'}", err=True)
+            for name in report.kept:
+                click.echo(f"Kept {parsed.slug}/{name}: edited by hand (use --force to overwrite)", err=True)
+            click.echo(
+                f"{label}: {len(parsed.sections)} sections -> {scripts_dir / parsed.slug} "
+                f"({len(report.written)} written, {len(report.unchanged)} unchanged, "
+                f"{len(report.kept)} kept)"
+            )
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1)
 @click.option(
     "-o",
     "--output",
@@ -116,9 +129,14 @@ def split(articles: tuple[Path, ...], scripts_dir: Path, force: bool, verbose: b
     "--split-long", is_flag=True,
     help="Make an article of more than 255 sections several episodes instead of refusing it.",
 )
+@_LATEST
+@click.option(
+    "--prune", is_flag=True,
+    help="Drop episodes whose entries are no longer in their feed (by default they stay).",
+)
 @click.option("--dry-run", is_flag=True, help="Show sections, words and estimated length only.")
 def build(
-    sources: tuple[Path, ...],
+    sources: tuple[str, ...],
     output_dir: Path,
     engine: str | None,
     voice: str | None,
@@ -127,21 +145,27 @@ def build(
     jobs: int | None,
     cache_dir: Path | None,
     split_long: bool,
+    latest: int | None,
+    prune: bool,
     dry_run: bool,
 ) -> None:
     """Speak narration scripts (or articles) into a chaptered MP3 per episode and a feed.
 
-    SOURCES are scripts folders or article files (default: scripts/). Only sections whose
-    script, voice or settings changed are spoken again. Voices come from guide.toml (engine,
-    voice, speed; title_engine and title_voice for chapter titles) and each episode.toml
-    (engine, voice, speed); an empty voice is the engine's voice for the episode's language.
+    SOURCES are scripts folders, article files, page URLs, RSS or Atom feeds (URL or file: one
+    episode per entry) or EPUBs (default: scripts/). Only sections whose script, voice or
+    settings changed are spoken again; a feed's entries that left it stay in the podcast unless
+    --prune. Voices come from guide.toml (engine, voice, speed; title_engine and title_voice for
+    chapter titles) and each episode.toml (engine, voice, speed); an empty voice is the
+    engine's voice for the episode's language.
 
     Example: audioguide build scripts --output output --base-url https://example.org/guide
+
+    Example: audioguide build https://blog.example/feed.xml --latest 5
     """
     from audioguide import build as builder
 
     if dry_run:
-        _print_dry_run(builder.dry_run(list(sources)))
+        _print_dry_run(builder.dry_run(list(sources), latest=latest))
         return
     options = builder.BuildOptions(
         output_dir=output_dir,
@@ -152,6 +176,8 @@ def build(
         jobs=jobs,
         cache_dir=cache_dir,
         split_long=split_long,
+        latest=latest,
+        prune=prune,
     )
     with _ProgressBar() as progress:
         report = builder.build(list(sources), options, progress=progress)
