@@ -167,7 +167,7 @@ def read_source(source: Path | str, *, latest: int | None = None) -> SourceRead:
             parsed = _article_of(document, origin)
         except ArticleError as error:
             if len(origin.documents) == 1:
-                raise
+                raise ArticleError(f"{source}: {error}") from None
             notes.append(f"skipped {error}")  # one post or chapter without text spoils no other
             continue
         notes.extend(f"{document.name}: {note}" for note in parsed.notes)

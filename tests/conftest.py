@@ -40,3 +40,15 @@ def bundled_guide(tmp_path_factory: pytest.TempPathFactory, session_cache: Path)
     output = root / "output"
     report = build([scripts], BuildOptions(output_dir=output, cache_dir=session_cache, jobs=2))
     return scripts, output, report
+
+
+@pytest.fixture
+def site():
+    """A web site on 127.0.0.1 whose pages a test adds (tests/live_server.py: `Site`); `site.url`
+    is its base URL."""
+    from tests.live_server import Site, running_site
+
+    site = Site()
+    with running_site(site) as url:
+        site.url = url
+        yield site

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from audioguide.cover import MAX_BYTES, prepare_cover
+from audioguide.cover import MAX_BYTES, artwork, prepare_cover
 from audioguide.errors import BuildError
 
 
@@ -114,3 +114,22 @@ def test_other_formats_and_non_images_are_refused(tmp_path):
         prepare_cover(text, "t")
     with pytest.raises(BuildError, match="cannot read cover art"):
         prepare_cover(tmp_path / "missing.png", "t")
+
+
+def test_a_books_portrait_cover_is_centred_on_a_square_of_its_own_colour():
+    portrait = Image.new("RGB", (600, 900), (200, 40, 40))
+    portrait.paste((20, 20, 200), (0, 0, 600, 450))  # top half blue, bottom half red
+    out = io.BytesIO()
+    portrait.save(out, "PNG")
+    data, mime = prepare_cover(None, "Ignored", picture=out.getvalue())
+    square = _open(data)
+    assert (mime, square.format, square.mode, square.size) == ("image/jpeg", "JPEG", "RGB", (1400, 1400))
+    assert np.allclose(square.getpixel((700, 300)), (20, 20, 200), atol=12)
+    assert np.allclose(square.getpixel((700, 1100)), (200, 40, 40), atol=12)
+    # Beside the picture: the picture's average colour.
+    assert np.allclose(square.getpixel((50, 700)), (110, 30, 120), atol=12)
+
+
+def test_a_cover_picture_that_is_no_image_is_refused_in_one_line():
+    with pytest.raises(BuildError, match="^book.epub: cannot read the cover picture: not an image$"):
+        artwork(b"<svg/>", "book.epub")

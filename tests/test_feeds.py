@@ -12,7 +12,6 @@ import pytest
 from audioguide.errors import SourceError
 from audioguide.sources import is_source, open_source, sniff
 from audioguide.sources.feeds import MAX_ENTRIES, read_feed
-from tests.live_server import Site, running_site
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -107,14 +106,6 @@ def test_atom_content_of_every_kind_is_read():
     assert "<b>pain</b>" in deux.parts[0].text and deux.parts[0].fmt == "html"
     assert (un.link, deux.link) == ("https://fournil.example/un", "")  # never the tag: id
     assert un.guid == "tag:fournil.example,2024:un" and un.language == "fr"
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    with running_site(site) as url:
-        site.url = url
-        yield site
 
 
 def test_an_entry_with_only_a_summary_is_read_from_its_page(site):

@@ -13,17 +13,8 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from audioguide.errors import SourceError
 from audioguide.sources import fetch as fetching
 from audioguide.sources.fetch import PAGE_TYPES, fetch, page_text
-from tests.live_server import Site, running_site
 
 WHAT = "an HTML page"
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    with running_site(site) as url:
-        site.url = url
-        yield site
 
 
 def test_a_page_is_fetched_through_redirects_and_records_where_it_ended(site):

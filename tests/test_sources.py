@@ -24,7 +24,6 @@ from audioguide.errors import AudioguideError
 from audioguide.guide import load_guide
 from audioguide.tags import read_chapters
 from tests.books import cover_jpeg, make_epub
-from tests.live_server import Site, running_site
 from tests.test_feeds import atom, post, rss
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,14 +37,6 @@ def page(title: str, sections: dict[str, str]) -> str:
             f"{NAV}<main><article><h1>{title}</h1><p>An opening line about {title.lower()}.</p>{body}"
             f"</article></main><aside class='sidebar'><h2>Popular posts</h2><p>Ten loaves to try.</p></aside>"
             f"{FOOTER}</body></html>")
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    with running_site(site) as url:
-        site.url = url
-        yield site
 
 
 @pytest.fixture
@@ -249,3 +240,36 @@ def test_bad_sources_are_refused_before_any_work(site, tmp_path):
         with pytest.raises(AudioguideError) as caught:
             load_guide([source])
         assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["split", "build"])
+def test_bad_sources_give_one_line_errors_on_the_command_line(site, tmp_path, command):
+    site.add("/big-feed", "application/rss+xml",
+             rss([{"title": f"P{n}", "guid": f"p{n}", "day": n, "summary": "S."} for n in range(300)]))
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_bytes(b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aa"><!ENTITY b "&a;&a;">]>'
+                     b'<rss version="2.0"><channel><title>&b;</title></channel></rss>')
+    empty_book = tmp_path / "empty.epub"
+    empty_book.write_bytes(make_epub([("Blank", [])], toc=False))
+    cases = {site.url + "/big-feed": "holds 300 entries; take the newest with --latest N",
+             str(bomb): "declares XML entities", str(empty_book): "no narratable text found",
+             site.url + "/missing": "HTTP 404 Not Found"}
+    runner = CliRunner(mix_stderr=False)
+    for source, message in cases.items():
+        extra = ["--output", str(tmp_path / "out")] if command == "build" else ["--scripts-dir", str(tmp_path / "s")]
+        result = runner.invoke(cli, [command, source, *extra])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"Error: {source}: ") and message in line
+    assert not (tmp_path / "out").exists() and not (tmp_path / "s").exists()
+
+
+def test_a_date_in_episode_settings_must_be_a_date(tmp_path):
+    scripts = tmp_path / "scripts"
+    (scripts / "rye").mkdir(parents=True)
+    (scripts / "guide.toml").write_text('title = "Bread"\n', encoding="utf-8")
+    (scripts / "rye" / "episode.toml").write_text('title = "Rye"\nslug = "rye"\ndate = "last Tuesday"\n',
+                                                  encoding="utf-8")
+    with pytest.raises(AudioguideError, match="date 'last Tuesday' is not a date and time"):
+        load_guide([scripts])

@@ -75,7 +75,8 @@ def is_url(source: str) -> bool:
 
 
 def is_source(source: str | Path) -> bool:
-    """True for a URL, and for a file whose content is a feed or an EPUB (whatever its name)."""
+    """True for a URL, for a file whose content is a feed or an EPUB (whatever its name), and
+    for a file named .epub (which had better be one)."""
     if isinstance(source, str) and is_url(source):
         return True
     path = Path(source)
@@ -84,7 +85,7 @@ def is_source(source: str | Path) -> bool:
             head = f.read(4096)
     except OSError:
         return False
-    return sniff(head) in ("feed", "book")
+    return sniff(head) in ("feed", "book") or path.suffix.lower() == ".epub"
 
 
 def sniff(head: bytes) -> str:
@@ -145,7 +146,7 @@ def open_source(source: str | Path, *, latest: int | None = None) -> Origin:
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
     kind = sniff(data[:4096])
-    if kind == "book":
+    if kind == "book" or path.suffix.lower() == ".epub":
         from audioguide.sources.epub import read_epub
 
         return read_epub(data, str(source))
