@@ -186,5 +186,5 @@ def page_document(fetched) -> Document:
 
     parts = urlsplit(fetched.url)
     segment = next((s for s in reversed(parts.path.split("/")) if s), "") or parts.hostname or "page"
-    name = Path(segment).stem + ".html"
+    name = re.sub(r"\.(html?|xhtml|php|aspx?)$", "", segment, flags=re.I) + ".html"
     return Document(name=name, parts=(Part(page_text(fetched), "html", name),), link=fetched.url)
