@@ -37,7 +37,7 @@ _CHUNK = 64 << 10
 
 def timeout_s() -> float:
     """Seconds to wait for a server to answer (resolving, connecting and each read)."""
-    value = os.environ.get("AUDIOGUIDE_FETCH_TIMEOUT", "15")
+    value = os.environ.get("AUDIOGUIDE_FETCH_TIMEOUT", "10")
     try:
         seconds = float(value)
     except ValueError:
