@@ -110,8 +110,8 @@ def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> G
     cover: bytes | None = None
     for given in sources:
         source = Path(given)
-        if isinstance(given, str) and where.is_url(given) or not source.is_dir() and (
-            source.exists() or source.suffix
+        if (isinstance(given, str) and where.is_url(given)) or (
+            not source.is_dir() and (source.exists() or source.suffix)
         ):
             read = read_source(given, latest=latest)
             notes.extend(read.notes)
@@ -120,7 +120,8 @@ def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> G
                               settings=meta, article=parsed, feed=read.feed)
                 for parsed, meta in read.episodes
             )
-            feeds.extend([read.feed] if read.feed else [])
+            if read.feed:
+                feeds.append(read.feed)
             if settings is None:
                 settings, cover = read.settings, read.cover
         elif source.is_dir():
