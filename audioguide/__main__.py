@@ -1,3 +1,5 @@
 from audioguide.cli import main
 
-main()
+# Guarded: processes a build spawns (a local Dask cluster's workers) import this module again.
+if __name__ == "__main__":
+    main()

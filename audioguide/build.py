@@ -9,49 +9,42 @@ leaves the previous output loadable; a lock file keeps two builds out of one out
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import contextlib
 import json
-import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import filelock
 
-from audioguide import __version__, cover, feed, tags, webapp
-from audioguide.cache import SpeechCache, default_cache_dir
-from audioguide.engines import engine_identity, identify
+from audioguide import __version__, executors, feed, run, tags, webapp
 from audioguide.errors import BuildError
 from audioguide.files import StagedWrites, sha256_file, sweep_temporaries, write_atomic
-from audioguide.guide import (
-    BuildOptions,
-    EpisodeSource,
-    Guide,
-    apply_options,
-    episode_voices,
-    load_guide,
-    pauses_of,
-    read_episode_script,
+from audioguide.guide import BuildOptions, Guide, load_guide
+from audioguide.model import EncodedSegment, Episode, Script
+from audioguide.plan import (
+    MANIFEST_FILE,
+    MANIFEST_VERSION,
+    BuildPlan,
+    EpisodePlan,
+    episodes_of,
+    file_stamps,
+    files_intact,
+    open_build_cache,
+    plan_build,
 )
-from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
-from audioguide.model import EngineSpec, Episode, Script
+from audioguide.cache import SpeechCache
+from audioguide.run import BuildProgress, Progress
 from audioguide.settings import EpisodeSettings, GuideSettings
-from audioguide.tags import MAX_CHAPTERS
 
-MANIFEST_FILE = ".audioguide-manifest.json"
+__all__ = ["MANIFEST_FILE", "BuildOptions", "BuildProgress", "BuildReport", "EpisodeReport", "build"]
+
 LOCK_FILE = ".audioguide.lock"
 FEED_FILE = "feed.xml"
-MANIFEST_VERSION = 1
-MAX_DEFAULT_JOBS = 8
-"""Beyond this many speech threads, onnxruntime sessions only contend for memory bandwidth."""
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
 
 
 @dataclass(frozen=True)
@@ -86,74 +79,11 @@ class BuildReport:
         return sum(e.duration_ms for e in self.episodes)
 
 
-Progress = Callable[[str, int, int], None]
-"""Called as progress(episode_title, utterances_done, utterances_total)."""
-
-
-WORDS_PER_MINUTE = 165
-"""Speaking pace of the default voice at speed 1.0, for estimates before anything is spoken."""
-
-
-@dataclass(frozen=True)
-class SectionPlan:
-    title: str
-    words: int
-    ms: int
-
-
-@dataclass(frozen=True)
-class EpisodePlan:
-    slug: str
-    title: str
-    sections: tuple[SectionPlan, ...]
-
-    @property
-    def words(self) -> int:
-        return sum(s.words for s in self.sections)
-
-    @property
-    def ms(self) -> int:
-        return sum(s.ms for s in self.sections)
-
-
-def dry_run(sources: Sequence[Path | str], *, latest: int | None = None) -> list[EpisodePlan]:
-    """What a build would speak: per section its title, word count and estimated length."""
-    guide = load_guide(sources, latest=latest)
-    plans = []
-    for source in guide.sources:
-        pace = WORDS_PER_MINUTE * (source.settings.speed or guide.settings.speed)
-        script = read_episode_script(source, pauses_of(guide.settings))
-        sections = []
-        for chapter in script.chapters:
-            words = sum(len(u.text.split()) for u in chapter.utterances)
-            pauses = sum(u.pause_ms for u in chapter.utterances)
-            sections.append(SectionPlan(chapter.title, words, round(words / pace * 60000) + pauses))
-        plans.append(EpisodePlan(script.slug, script.title, tuple(sections)))
-    return plans
-
-
-@dataclass(frozen=True)
-class _EpisodeWork:
-    source: EpisodeSource
-    script: Script
-    voices: dict[str, EngineSpec]
-    """The voice of each utterance role."""
-
-
-def build(
-    sources: Sequence[Path | str], options: BuildOptions, progress: Progress | None = None
-) -> BuildReport:
+def build(sources: Sequence[Path | str], options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Build (or bring up to date) the guide in `options.output_dir`."""
     started = time.monotonic()
     guide = load_guide(sources, latest=options.latest)
-    settings = apply_options(guide.settings, options)
-    lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
-    episodes = []
-    for source in guide.sources:
-        script = read_episode_script(source, pauses_of(settings))
-        voices = episode_voices(settings, source.settings, script.language, options)
-        for part_source, part in _parts(source, script, options.split_long):
-            episodes.append(_EpisodeWork(part_source, apply_lexicon(part, lexicon), voices))
+    settings, works = episodes_of(guide, options)
     output_dir = options.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(output_dir / LOCK_FILE), timeout=0)
@@ -166,86 +96,89 @@ def build(
         ) from None
     try:
         sweep_temporaries(output_dir)
+        cache = open_build_cache(options)
+        plan = plan_build(guide, settings, works, output_dir, cache)
         with StagedWrites() as staged:
-            return _build_locked(guide, settings, episodes, options, progress, started, staged)
+            _stage_if_changed(staged, output_dir / plan.cover.file, plan.cover.data)
+            episodes, reports = _make(plan, options, cache, staged, progress)
+            notes = _finish(plan, guide, options, episodes, reports, staged)
     finally:
         lock.release()
+    return BuildReport(output_dir, tuple(reports), guide.notes + notes, time.monotonic() - started)
 
 
-def _build_locked(
+def _make(
+    plan: BuildPlan, options: BuildOptions, cache: SpeechCache, staged: StagedWrites, progress: Progress | None
+) -> tuple[list[Episode], list[EpisodeReport]]:
+    """Every episode of the plan, in guide order: unchanged ones as they were, stale ones
+    joined from their segments (each as soon as its last segment is made) and staged."""
+    episodes: list[Episode | None] = [None] * len(plan.episodes)
+    reports: list[EpisodeReport | None] = [None] * len(plan.episodes)
+    for index, episode_plan in enumerate(plan.episodes):
+        if not episode_plan.rebuild:
+            episodes[index] = Episode.from_dict(episode_plan.previous["episode"])
+            reports[index] = _report(episodes[index], rebuilt=False, spoken=0, cached=0)
+
+    def ready(index: int, spoken: int) -> None:
+        episode = _write_episode(plan, plan.episodes[index], cache, staged, options.output_dir)
+        total = sum(len(c.utterances) for c in plan.episodes[index].work.script.chapters)
+        episodes[index] = episode
+        reports[index] = _report(episode, rebuilt=True, spoken=spoken, cached=total - spoken)
+
+    run.run_plan(plan, lambda: _executor(options, cache), ready, progress)
+    return episodes, reports  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _executor(options: BuildOptions, cache: SpeechCache) -> Iterator[Executor]:
+    if options.scheduler or options.local_cluster:
+        cluster = executors.dask_cluster(cache, scheduler=options.scheduler, local_workers=options.local_cluster)
+    else:
+        cluster = executors.local_threads(options.jobs)
+    with cluster as executor:
+        yield executor
+
+
+def _finish(
+    plan: BuildPlan,
     guide: Guide,
-    settings: GuideSettings,
-    episodes_in: list[_EpisodeWork],
     options: BuildOptions,
-    progress: Progress | None,
-    started: float,
+    episodes: list[Episode],
+    reports: list[EpisodeReport],
     staged: StagedWrites,
-) -> BuildReport:
-    """Build what is stale; new files are staged and renamed into place together at the end,
-    episodes first and the feed last, so the feed never describes audio that is not there."""
-    output_dir = options.output_dir
-    manifest = _read_manifest(output_dir)
-    cache = SpeechCache(options.cache_dir or default_cache_dir())
-    image = Path(settings.image) if settings.image else None
-    if image is not None and not image.is_absolute() and guide.root is not None:
-        image = guide.root / image
-    cover_bytes, cover_mime = cover.prepare_cover(
-        image, settings.title, author=settings.author, picture=guide.cover
-    )
-    cover_file = "cover.png" if cover_mime == "image/png" else "cover.jpg"
-    _stage_if_changed(staged, output_dir / cover_file, cover_bytes)
-    cover_sha = hashlib.sha256(cover_bytes).hexdigest()
-
-    episodes: list[Episode] = []
-    reports: list[EpisodeReport] = []
+) -> tuple[str, ...]:
+    """Stage the feed and player page, rename everything into place (episodes first, the feed
+    last, so the feed never describes audio that is not there) and write the manifest; return
+    notes for the user."""
+    settings, manifest, output_dir = plan.settings, plan.manifest, options.output_dir
     recorded = manifest.get("episodes", {})
-    built_at: list[str] = []
-    # A feed's posts have dates, not numbers; positions would shift as the feed moves on.
-    numbers = iter(_episode_numbers([w.source.settings.number for w in episodes_in if not w.source.feed]))
-    for work in episodes_in:
-        number = 0 if work.source.feed else next(numbers)
-        source, script = work.source, work.script
-        meta = source.settings
-        inputs = _inputs_hash(script, work.voices, settings, meta, number, cover_sha)
-        previous = recorded.get(script.slug)
-        if previous and previous["inputs"] == inputs and _files_intact(output_dir, previous):
-            episode = Episode.from_dict(previous["episode"])
-            built_at.append(previous["built"])
-            episodes.append(episode)
-            reports.append(_report(episode, rebuilt=False, spoken=0, cached=0))
-            continue
-        pub_date = meta.date or (previous["episode"]["pub_date"] if previous else _now())
-        guid = meta.guid or (previous["episode"]["guid"] if previous else _guid(settings, script.slug))
-        episode, spoken, cached = _build_episode(
-            script, source, number, settings, work.voices, cache, cover_bytes, cover_mime,
-            staged, output_dir, options.jobs or default_jobs(), progress, pub_date, guid,
-        )
-        episodes.append(episode)
-        reports.append(_report(episode, rebuilt=True, spoken=spoken, cached=cached))
-        built_at.append(_now())
-        recorded[script.slug] = {
-            "built": built_at[-1],
-            "inputs": inputs,
-            "episode": episode.to_dict(),
-            **({"feed": source.feed} if source.feed else {}),
-        }
+    built_at = []
+    for episode_plan, episode in zip(plan.episodes, episodes):
+        if episode_plan.rebuild:
+            feed_of = episode_plan.work.source.feed
+            recorded[episode.slug] = {
+                "built": _now(),
+                "inputs": episode_plan.inputs,
+                "episode": episode.to_dict(),
+                **({"feed": feed_of} if feed_of else {}),
+            }
+        built_at.append(recorded[episode.slug]["built"])
     kept, gone = _gone_episodes(recorded, {e.slug for e in episodes}, guide.feeds, options.prune, output_dir)
-    episodes.extend(kept)
+    episodes = [*episodes, *kept]
     built_at.extend(recorded[e.slug]["built"] for e in kept)
-
     build_date = max(map(datetime.fromisoformat, built_at))
     feed_changed = _stage_if_changed(
         staged,
         output_dir / FEED_FILE,
-        feed.render_feed(settings, episodes, cover_file=cover_file, build_date=build_date),
+        feed.render_feed(settings, episodes, cover_file=plan.cover.file, build_date=build_date),
     )
-    for name, data in webapp.site_files(settings, cover_file, cover_bytes, FEED_FILE, episodes).items():
+    for name, data in webapp.site_files(settings, plan.cover.file, plan.cover.data, FEED_FILE, episodes).items():
         _stage_if_changed(staged, output_dir / name, data)
     staged.commit()
     for report in reports:
         if report.rebuilt:
             entry = recorded[report.slug]
-            entry["files"] = _file_stamps(output_dir, _episode_files(Episode.from_dict(entry["episode"])))
+            entry["files"] = file_stamps(output_dir, _episode_files(Episode.from_dict(entry["episode"])))
     for slug in gone:
         for name in recorded[slug]["files"]:
             (output_dir / name).unlink(missing_ok=True)
@@ -253,14 +186,8 @@ def _build_locked(
     new_manifest = {"version": MANIFEST_VERSION, "generator": __version__, "episodes": recorded}
     if feed_changed or new_manifest != manifest:
         write_atomic(output_dir / MANIFEST_FILE, json.dumps(new_manifest, indent=1, sort_keys=True))
-    kept_note = (f"kept {len(kept)} episode(s) whose entries are no longer read from the feed "
-                 f"({', '.join(e.slug for e in kept)}); --prune drops them",) if kept else ()
-    return BuildReport(
-        output_dir=output_dir,
-        episodes=tuple(reports),
-        notes=guide.notes + kept_note,
-        seconds=time.monotonic() - started,
-    )
+    return (f"kept {len(kept)} episode(s) whose entries are no longer read from the feed "
+            f"({', '.join(e.slug for e in kept)}); --prune drops them",) if kept else ()
 
 
 def _gone_episodes(
@@ -272,77 +199,35 @@ def _gone_episodes(
     kept, gone = [], []
     for slug in sorted(set(recorded) - current):
         entry = recorded[slug]
-        if not prune and entry.get("feed") in feeds and _files_intact(output_dir, entry):
+        if not prune and entry.get("feed") in feeds and files_intact(output_dir, entry):
             kept.append(Episode.from_dict(entry["episode"]))
         else:
             gone.append(slug)
     return sorted(kept, key=lambda e: datetime.fromisoformat(e.pub_date), reverse=True), gone
 
 
-def _parts(
-    source: EpisodeSource, script: Script, split_long: bool
-) -> list[tuple[EpisodeSource, Script]]:
-    """The episode, or with `split_long` its parts of at most MAX_CHAPTERS chapters each."""
-    count = len(script.chapters)
-    if count <= MAX_CHAPTERS:
-        return [(source, script)]
-    if not split_long:
-        raise BuildError(
-            f"{source.path}: {count} chapters, but an episode holds at most {MAX_CHAPTERS} "
-            "(the limit of ID3 chapter tables); build with --split-long to make several episodes"
-        )
-    parts = []
-    total = -(-count // MAX_CHAPTERS)
-    for index in range(total):
-        chapters = script.chapters[index * MAX_CHAPTERS : (index + 1) * MAX_CHAPTERS]
-        slug, title = f"{script.slug}-part-{index + 1}", f"{script.title} (part {index + 1} of {total})"
-        settings = dataclasses.replace(source.settings, slug=slug, title=title, number=0)
-        parts.append(
-            (
-                dataclasses.replace(source, settings=settings),
-                dataclasses.replace(script, slug=slug, title=title, chapters=chapters),
-            )
-        )
-    return parts
-
-
-def _build_episode(
-    script: Script,
-    source: EpisodeSource,
-    number: int,
-    settings: GuideSettings,
-    voices: dict[str, EngineSpec],
+def _write_episode(
+    plan: BuildPlan,
+    episode_plan: EpisodePlan,
     cache: SpeechCache,
-    cover_bytes: bytes,
-    cover_mime: str,
     staged: StagedWrites,
     output_dir: Path,
-    jobs: int,
-    progress: Progress | None,
-    pub_date: str,
-    guid: str,
-) -> tuple[Episode, int, int]:
-    meta = source.settings
-    total = sum(len(c.utterances) for c in script.chapters)
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(script.title, done, total)
-
+) -> Episode:
+    """Join a rebuilt episode's segments from the cache into its MP3, tag it, and stage it with
+    its chapters and transcript files."""
     # Imported here: scipy, which assembly needs, takes longer to import than a whole no-op
     # build takes without it.
-    from audioguide import assemble, segments
+    from audioguide import assemble
 
-    # Every voice is resampled to the narration's rate; chapter times are counted in it.
-    mastering = assemble.Mastering(assemble.episode_rate(identify(voices["body"]).sample_rate))
-    made, spoken = segments.episode_segments(script, voices, cache, mastering, jobs=jobs, on_progress=advance)
+    settings, work, previous = plan.settings, episode_plan.work, episode_plan.previous
+    script, meta = work.script, work.source.settings
+    pub_date = meta.date or (previous["episode"]["pub_date"] if previous else _now())
+    guid = meta.guid or (previous["episode"]["guid"] if previous else _guid(settings, script.slug))
+    made = [_segment(episode_plan, index, cache) for index in range(len(script.chapters))]
     mp3_name = f"{script.slug}.mp3"
     transcript = "\n".join(u.text for c in script.chapters for u in c.utterances)
     temp = staged.path(output_dir / mp3_name)
-    audio = assemble.join(made, script, temp, mastering.sample_rate)
+    audio = assemble.join(made, script, temp, episode_plan.mastering.sample_rate)
     tags.write_tags(
         temp,
         tags.EpisodeTags(
@@ -355,8 +240,8 @@ def _build_episode(
             length_ms=audio.duration_ms,
         ),
         audio.chapters,
-        cover=cover_bytes,
-        cover_mime=cover_mime,
+        cover=plan.cover.data,
+        cover_mime=plan.cover.mime,
         transcript=transcript,
     )
     audio_sha = sha256_file(temp)
@@ -372,7 +257,7 @@ def _build_episode(
         pub_date=pub_date,
         chapters=audio.chapters,
         cues=audio.cues,
-        number=number,
+        number=work.number,
         season=meta.season or None,
         author=meta.author or settings.author,
         language=script.language,
@@ -385,7 +270,27 @@ def _build_episode(
         feed.chapters_json(episode, podcast_name=settings.title),
     )
     staged.write(output_dir / f"{script.slug}.vtt", feed.webvtt(episode))
-    return episode, spoken, total - spoken
+    return episode
+
+
+def _segment(episode_plan: EpisodePlan, index: int, cache: SpeechCache) -> EncodedSegment:
+    """A chapter's segment from the cache; one found damaged only now is made again here."""
+    from audioguide import segments
+
+    key = episode_plan.keys[index]
+    found = cache.get_segment(key)
+    if found is None and key in episode_plan.missing:  # made in this build
+        raise BuildError(
+            f"{episode_plan.task(index, cache.location).label} was made, but the cache at "
+            f"{cache.location} does not have it: the workers must share the build's cache "
+            "(a shared folder or a URL given with --cache-dir)"
+        )
+    if found is None:
+        segments.make_segment(episode_plan.task(index, cache.location))
+        found = cache.get_segment(key)
+    if found is None:
+        raise BuildError(f"the cache at {cache.location} keeps no segment written to it")
+    return found
 
 
 def _description(script: Script, meta: EpisodeSettings) -> str:
@@ -402,60 +307,8 @@ def _description(script: Script, meta: EpisodeSettings) -> str:
     return " ".join(sentences) or script.title
 
 
-def _episode_numbers(settings_numbers: list[int]) -> list[int]:
-    """Episode numbers in guide order: those set in settings, and for the others the next number
-    after the previous episode's that no setting has taken."""
-    taken = {n for n in settings_numbers if n}
-    numbers: list[int] = []
-    for number in settings_numbers:
-        if not number:
-            number = (numbers[-1] if numbers else 0) + 1
-            while number in taken:
-                number += 1
-        numbers.append(number)
-    return numbers
-
-
-def _inputs_hash(
-    script: Script,
-    voices: dict[str, EngineSpec],
-    settings: GuideSettings,
-    meta: EpisodeSettings,
-    number: int,
-    cover_sha: str,
-) -> str:
-    """Hash of everything that shapes an episode's files (not the feed-only settings)."""
-    payload = {
-        "generator": __version__,
-        "script": dataclasses.asdict(script),
-        "voices": {role: engine_identity(spec) for role, spec in voices.items()},
-        "episode": dataclasses.asdict(meta),
-        "number": number,
-        "author": settings.author,
-        "album": settings.title,
-        "cover": cover_sha,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def _episode_files(episode: Episode) -> list[str]:
     return [episode.audio_file, f"{episode.slug}.chapters.json", f"{episode.slug}.vtt"]
-
-
-def _file_stamps(output_dir: Path, names: list[str]) -> dict[str, list[int]]:
-    stamps = {}
-    for name in names:
-        stat = (output_dir / name).stat()
-        stamps[name] = [stat.st_size, stat.st_mtime_ns]
-    return stamps
-
-
-def _files_intact(output_dir: Path, recorded: dict) -> bool:
-    """True when every file the manifest lists is still there, unchanged since it was written."""
-    try:
-        return _file_stamps(output_dir, list(recorded["files"])) == recorded["files"]
-    except FileNotFoundError:
-        return False
 
 
 def _report(episode: Episode, *, rebuilt: bool, spoken: int, cached: int) -> EpisodeReport:
@@ -469,15 +322,6 @@ def _report(episode: Episode, *, rebuilt: bool, spoken: int, cached: int) -> Epi
         cached=cached,
         loudness_lufs=episode.loudness_lufs,
     )
-
-
-def _read_manifest(output_dir: Path) -> dict:
-    path = output_dir / MANIFEST_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return data if data.get("version") == MANIFEST_VERSION else {}
 
 
 def _stage_if_changed(staged: StagedWrites, path: Path, data: bytes | str) -> bool:

@@ -5,13 +5,19 @@ A speech entry's key is the SHA-256 of everything that decides its sound: engine
 version, voice, options and the exact text; it lives under `root/speech-v1/ab/<key>.pcm`.
 A segment entry (one chapter, mastered and encoded) is keyed by `assemble.segment_key` and lives
 under `root/segment-v1/ab/<key>.seg`. Each entry carries a header with a checksum of its
-payload, so a torn or corrupt entry is noticed, deleted and treated as a miss. Writes are
-atomic renames, so concurrent builds never see half an entry (two writers of one key write the
-same bytes).
+payload, so a torn or corrupt entry is noticed, deleted and treated as a miss. Entries are
+immutable by key, and two writers of one key write the same bytes; a reader never sees half an
+entry: in a folder each is written to a temporary file beside it and renamed into place.
+
+The root may also be an fsspec URL (`s3://bucket/prefix`, `gs://...`, `memory://...`), so that
+the workers of a cluster share one cache; there an entry is written straight to its final key
+(an object store's PUT is atomic). fsspec is imported only when a URL is given; a `file://` URL
+is a folder.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -22,6 +28,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from audioguide.errors import BuildError
 from audioguide.model import EncodedSegment, EncodedStream, Speech
 
 _LOG = logging.getLogger(__name__)
@@ -68,62 +75,172 @@ def speech_key(source: SpeechSource, text: str) -> str:
 
 
 class SpeechCache:
-    """Rendered speech (addressed by `key(source, text)`) and encoded segments, on disk."""
+    """Rendered speech (addressed by `key(source, text)`) and encoded segments, in a folder or
+    under an fsspec URL."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path | str) -> None:
+        self._store = _open_store(root)
+        self.root: Path | str = self._store.root
+        """The folder (a Path), or the URL (a str) of a cache that is not a local folder."""
+
+    @property
+    def location(self) -> str:
+        """Where the cache is, as another process opens it: an absolute path or a URL."""
+        return str(self.root)
+
+    @property
+    def private(self) -> bool:
+        """True when only this process can see the cache (a `memory://` URL)."""
+        return self._store.private
 
     def key(self, source: SpeechSource, text: str) -> str:
         return speech_key(source, text)
 
-    def path(self, key: str) -> Path:
-        return self.root / _SPEECH_LAYOUT / key[:2] / f"{key}.pcm"
+    def path(self, key: str) -> Path | str:
+        return _child(self.root, _speech_name(key))
 
     def get(self, key: str) -> Speech | None:
         """The stored speech, or None if absent or damaged (a damaged entry is deleted)."""
-        return _read(self.path(key), _decode_speech)
+        return self._read(_speech_name(key), _decode_speech)
 
     def put(self, key: str, speech: Speech) -> None:
         """Store `speech` under `key`, atomically."""
-        _write(self.path(key), _encode_speech(speech))
+        self._store.write(_speech_name(key), _encode_speech(speech))
 
     def has(self, key: str) -> bool:
         """Whether speech is stored under `key` (not whether it is intact: `get` checks that)."""
-        return self.path(key).is_file()
-
-    def segment_path(self, key: str) -> Path:
-        return self.root / _SEGMENT_LAYOUT / key[:2] / f"{key}.seg"
+        return self._store.exists(_speech_name(key))
 
     def get_segment(self, key: str) -> EncodedSegment | None:
         """The stored segment, or None if absent or damaged (a damaged entry is deleted)."""
-        return _read(self.segment_path(key), _decode_segment)
+        return self._read(_segment_name(key), _decode_segment)
 
     def put_segment(self, key: str, segment: EncodedSegment) -> None:
-        _write(self.segment_path(key), _encode_segment(segment))
+        self._store.write(_segment_name(key), _encode_segment(segment))
+
+    def has_segment(self, key: str) -> bool:
+        """Whether a segment is stored under `key` (`get_segment` checks that it is intact)."""
+        return self._store.exists(_segment_name(key))
+
+    def _read(self, name: str, decode: Callable[[bytes], T | None]) -> T | None:
+        data = self._store.read(name)
+        if data is None:
+            return None
+        entry = decode(data)
+        if entry is None:
+            _LOG.warning("audioguide cache: discarding damaged entry %s", _child(self.root, name))
+            self._store.delete(name)
+        return entry
 
 
-def _read(path: Path, decode: Callable[[bytes], T | None]) -> T | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    entry = decode(data)
-    if entry is None:
-        _LOG.warning("audioguide cache: discarding damaged entry %s", path)
-        path.unlink(missing_ok=True)
-    return entry
+@functools.lru_cache(maxsize=8)
+def open_cache(location: str) -> SpeechCache:
+    """The cache at `location`, opened once per process (worker processes keep theirs)."""
+    return SpeechCache(location)
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}.", suffix=".part")
-    try:
-        # No fsync: an entry torn by a crash fails its checksum and is simply made again.
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+def _speech_name(key: str) -> str:
+    return f"{_SPEECH_LAYOUT}/{key[:2]}/{key}.pcm"
+
+
+def _segment_name(key: str) -> str:
+    return f"{_SEGMENT_LAYOUT}/{key[:2]}/{key}.seg"
+
+
+def _child(root: Path | str, name: str) -> Path | str:
+    return root / name if isinstance(root, Path) else f"{root.rstrip('/')}/{name}"
+
+
+class _Store(Protocol):
+    root: Path | str
+    private: bool
+
+    def read(self, name: str) -> bytes | None: ...
+
+    def write(self, name: str, data: bytes) -> None: ...
+
+    def exists(self, name: str) -> bool: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+def _open_store(root: Path | str) -> _Store:
+    if isinstance(root, str) and "://" in root:
+        try:
+            from fsspec.core import url_to_fs
+            from fsspec.implementations.local import LocalFileSystem
+        except ImportError:
+            raise BuildError(
+                f'a cache URL ({root}) needs fsspec: pip install "audioguide[cluster]"'
+            ) from None
+        try:
+            fs, path = url_to_fs(root)
+        except (ImportError, ValueError) as error:
+            raise BuildError(f"cannot open the cache {root}: {error}") from None
+        if isinstance(fs, LocalFileSystem):
+            return _Folder(Path(path))
+        return _Bucket(fs, path, root)
+    return _Folder(Path(root).expanduser().absolute())
+
+
+class _Folder:
+    """Entries as files in a folder, each renamed into place whole."""
+
+    private = False
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return (self.root / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write(self, name: str, data: bytes) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}.", suffix=".part")
+        try:
+            # No fsync: an entry torn by a crash fails its checksum and is simply made again.
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(temp, path)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+
+    def exists(self, name: str) -> bool:
+        return (self.root / name).is_file()
+
+    def delete(self, name: str) -> None:
+        (self.root / name).unlink(missing_ok=True)
+
+
+class _Bucket:
+    """Entries as objects under an fsspec file system's path, each written to its final key in
+    one PUT (object stores have no rename: fsspec's `mv` copies, then deletes)."""
+
+    def __init__(self, fs, path: str, url: str) -> None:  # fs: fsspec.AbstractFileSystem
+        self.fs, self.path, self.root = fs, path.rstrip("/"), url
+        self.private = "memory" in fs.protocol
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return self.fs.cat_file(f"{self.path}/{name}")
+        except FileNotFoundError:
+            return None
+
+    def write(self, name: str, data: bytes) -> None:
+        self.fs.pipe_file(f"{self.path}/{name}", data)
+
+    def exists(self, name: str) -> bool:
+        return self.fs.exists(f"{self.path}/{name}")
+
+    def delete(self, name: str) -> None:
+        try:
+            self.fs.rm_file(f"{self.path}/{name}")
+        except FileNotFoundError:
+            pass
 
 
 def _encode_speech(speech: Speech) -> bytes:

@@ -121,9 +121,9 @@ def split(articles: tuple[str, ...], scripts_dir: Path, force: bool, verbose: bo
 )
 @click.option(
     "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
     envvar="AUDIOGUIDE_CACHE_DIR",
-    help="Speech cache folder [env: AUDIOGUIDE_CACHE_DIR; default: user cache dir].",
+    help="Speech cache: a folder, or an fsspec URL such as s3://bucket/prefix that a cluster's "
+    "workers share [env: AUDIOGUIDE_CACHE_DIR; default: user cache dir].",
 )
 @click.option(
     "--split-long", is_flag=True,
@@ -134,7 +134,19 @@ def split(articles: tuple[str, ...], scripts_dir: Path, force: bool, verbose: bo
     "--prune", is_flag=True,
     help="Drop episodes whose entries are no longer in their feed (by default they stay).",
 )
-@click.option("--dry-run", is_flag=True, help="Show sections, words and estimated length only.")
+@click.option(
+    "--scheduler", envvar="AUDIOGUIDE_SCHEDULER", metavar="ADDRESS",
+    help="Make the chapters on the Dask cluster of this scheduler (tcp://host:8786), whose workers "
+    "have audioguide installed and share --cache-dir [env: AUDIOGUIDE_SCHEDULER].",
+)
+@click.option(
+    "--local-cluster", type=click.IntRange(1, 256), metavar="N",
+    help="Make the chapters on a Dask cluster of N one-thread worker processes started here.",
+)
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Show sections, words, estimated length and how many chapters would be made; make nothing.",
+)
 def build(
     sources: tuple[str, ...],
     output_dir: Path,
@@ -143,10 +155,12 @@ def build(
     speed: float | None,
     base_url: str | None,
     jobs: int | None,
-    cache_dir: Path | None,
+    cache_dir: str | None,
     split_long: bool,
     latest: int | None,
     prune: bool,
+    scheduler: str | None,
+    local_cluster: int | None,
     dry_run: bool,
 ) -> None:
     """Speak narration scripts (or articles) into a chaptered MP3 per episode and a feed.
@@ -158,15 +172,15 @@ def build(
     chapter titles) and each episode.toml (engine, voice, speed); an empty voice is the
     engine's voice for the episode's language.
 
+    \b
     Example: audioguide build scripts --output output --base-url https://example.org/guide
-
     Example: audioguide build https://blog.example/feed.xml --latest 5
+    On a Dask cluster (pip install "audioguide[cluster]"):
+      audioguide build articles/*.md --scheduler tcp://10.0.0.5:8786 \\
+        --cache-dir s3://bucket/audioguide-cache
     """
     from audioguide import build as builder
 
-    if dry_run:
-        _print_dry_run(builder.dry_run(list(sources), latest=latest))
-        return
     options = builder.BuildOptions(
         output_dir=output_dir,
         engine=engine,
@@ -174,11 +188,18 @@ def build(
         speed=speed,
         base_url=base_url,
         jobs=jobs,
-        cache_dir=cache_dir,
+        cache_dir=_cache_location(cache_dir),
         split_long=split_long,
         latest=latest,
         prune=prune,
+        scheduler=scheduler,
+        local_cluster=local_cluster,
     )
+    if dry_run:
+        from audioguide.plan import dry_run as plan_only
+
+        _print_dry_run(plan_only(list(sources), options))
+        return
     with _ProgressBar() as progress:
         report = builder.build(list(sources), options, progress=progress)
     for note in report.notes:
@@ -199,46 +220,60 @@ def build(
     )
 
 
+def _cache_location(value: str | None) -> Path | str | None:
+    """A cache URL as given; anything else is a folder."""
+    return value if value is None or "://" in value else Path(value)
+
+
 def _print_dry_run(episodes) -> None:
     for episode in episodes:
-        click.echo(f"{episode.title} ({episode.slug})")
+        state = f"{episode.to_make} of {len(episode.sections)} chapters to make" if episode.rebuild else "unchanged"
+        click.echo(f"{episode.title} ({episode.slug}): {state}")
         for section in episode.sections:
+            mark = "*" if section.make else " "
             click.echo(
-                f"  {section.title[:60]:<60} {section.words:>6} words  ~{_clock(section.ms)}"
+                f" {mark}{section.title[:60]:<60} {section.words:>6} words  ~{_clock(section.ms)}"
             )
         click.echo(f"  {'total':<60} {episode.words:>6} words  ~{_clock(episode.ms)}")
+    to_make = sum(e.to_make for e in episodes)
+    chapters = sum(len(e.sections) for e in episodes)
+    rebuilt = sum(e.rebuild for e in episodes)
+    click.echo(
+        f"Would make {to_make} of {chapters} chapters (* above) and write {rebuilt} of "
+        f"{len(episodes)} episodes; ~{_clock(sum(e.ms for e in episodes))} of audio in all."
+    )
 
 
 class _ProgressBar:
-    """A progress bar on a terminal; silent when output is piped."""
+    """One progress bar over the chapters a build makes, with the whole build's episodes and
+    chapters and the pace in minutes of audio per minute; silent when output is piped."""
 
     def __init__(self) -> None:
         self._bar = None
-        self._label = ""
+        self._status = ""
 
     def __enter__(self) -> _ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if self._bar is None or label != self._label:
-            self._close()
-            self._label = label
-            self._bar = click.progressbar(
-                length=total, label=f"Speaking {label[:40]}", file=sys.stderr,
-                show_pos=True, show_eta=True,
-            )
-            self._bar.__enter__()
-        self._bar.update(done - self._bar.pos)
-
-    def _close(self) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
-            self._bar = None
+
+    def __call__(self, progress) -> None:
+        if not sys.stderr.isatty() or not progress.to_make:
+            return
+        pace = progress.made_ms / 60000 / (progress.seconds / 60) if progress.seconds > 0 else 0.0
+        self._status = (
+            f"episodes {progress.episodes_done}/{progress.episodes}, "
+            f"chapters {progress.chapters_done}/{progress.chapters}, {pace:.1f} min of audio/min"
+        )
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=progress.to_make, label="Making chapters", file=sys.stderr, show_pos=True,
+                show_eta=True, item_show_func=lambda _: self._status,
+            )
+            self._bar.__enter__()
+        self._bar.update(progress.made - self._bar.pos, self._status)
 
 
 @cli.command()

@@ -42,13 +42,18 @@ class BuildOptions:
     base_url: str | None = None
     jobs: int | None = None
     """Speech threads; None means one per core, which measured fastest (see README)."""
-    cache_dir: Path | None = None
+    cache_dir: Path | str | None = None
+    """The speech cache: a folder, or an fsspec URL; None is the user cache dir."""
     split_long: bool = False
     """Split an episode of more than MAX_CHAPTERS chapters into parts instead of refusing it."""
     latest: int | None = None
     """Of each feed, build only the newest this many entries."""
     prune: bool = False
     """Drop the episodes of entries no longer in their feed (by default the podcast keeps them)."""
+    scheduler: str | None = None
+    """A Dask scheduler's address (`tcp://host:8786`): its cluster makes the chapters."""
+    local_cluster: int | None = None
+    """Make the chapters on a Dask cluster of this many one-thread worker processes started here."""
 
 
 

@@ -1,65 +1,77 @@
-"""Every chapter of an episode as an encoded segment: from the cache, or spoken and encoded.
+"""One chapter's segment, made wherever a build sends it: spoken, mastered, encoded, cached.
 
-A segment's cache key is known before anything is spoken (it hashes its speech's cache keys), so
-an unchanged chapter costs one file read: its speech is not even loaded. The chapters that are
-missing are spoken on the speech threads, and each is mastered and encoded on one more thread
-as soon as its speech is ready, while the next chapters are being spoken.
+This is the unit of a build's work (`plan.py` lists the units, `run.py` hands them to an
+executor). A `SegmentTask` carries all that decides its segment (the chapter's script, its
+voices, its layout and mastering) and where the cache is, but no audio; `make_segment` speaks
+only what the cache lacks, stores the encoded segment in the cache under the key the build
+expects, and returns a few numbers. So a task runs the same in a thread of the build or in a
+worker process on another machine that shares the cache, and the build reads the segment back
+from the cache to join its episode.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from audioguide import assemble, synthesize
-from audioguide.assemble import Mastering
-from audioguide.cache import SpeechCache
-from audioguide.model import EncodedSegment, RenderedChapter, Script
+from audioguide.assemble import Mastering, SegmentPlan
+from audioguide.cache import open_cache
+from audioguide.errors import EngineError
+from audioguide.model import EngineSpec, Script, ScriptChapter
 
 
-def episode_segments(
-    script: Script,
-    voices: synthesize.Voices,
-    cache: SpeechCache,
-    mastering: Mastering,
-    *,
-    jobs: int = 1,
-    on_progress: synthesize.Progress | None = None,
-) -> tuple[list[EncodedSegment], int]:
-    """Each chapter's segment, in order, and how many utterances were spoken to make them.
-    `on_progress(n)` hears of n utterances done, cached ones included."""
-    plans = assemble.plan_segments(script, mastering.sample_rate)
-    keys = [
-        assemble.segment_key(plan, speech, mastering)
-        for plan, speech in zip(plans, synthesize.speech_keys(script, voices, cache))
-    ]
-    segments: dict[int, EncodedSegment] = {}
-    for index, key in enumerate(keys):
-        found = cache.get_segment(key)
-        if found is not None:
-            segments[index] = found
-    reused = sum(len(script.chapters[index].utterances) for index in segments)
-    if reused and on_progress:
-        on_progress(reused)
-    todo = [index for index in range(len(plans)) if index not in segments]
+@dataclass(frozen=True)
+class SegmentTask:
+    """One chapter segment to make."""
 
-    def make(index: int, rendered: RenderedChapter) -> EncodedSegment:
-        segment = assemble.encode_segment(rendered, plans[index], mastering)
-        cache.put_segment(keys[index], segment)
-        return segment
+    episode: str
+    """The episode's slug: for reports, and what a one-chapter script is named."""
+    index: int
+    """The chapter's position in its episode, from 0."""
+    chapter: ScriptChapter
+    voices: tuple[tuple[str, EngineSpec], ...]
+    """The voice of each utterance role, as (role, voice) pairs."""
+    plan: SegmentPlan
+    mastering: Mastering
+    key: str
+    """The segment's cache key, as the build computed it."""
+    cache: str
+    """Where the cache is: a folder's absolute path or an fsspec URL."""
 
-    spoken = 0
-    assembler = ThreadPoolExecutor(1, thread_name_prefix="assemble")
-    chapters = synthesize.render_chapters(script, voices, cache, jobs=jobs, only=set(todo), on_progress=on_progress)
-    try:
-        made = []
-        for index, rendered in zip(todo, chapters):
-            spoken += rendered.spoken
-            made.append((index, assembler.submit(make, index, rendered)))
-        for index, future in made:
-            segments[index] = future.result()
-    finally:
-        # On a failure or Ctrl-C, the speech threads and the queued chapters stop at once; what
-        # is under way finishes (a sentence, a chapter's encoding) and stays cached.
-        chapters.close()
-        assembler.shutdown(wait=True, cancel_futures=True)
-    return [segments[index] for index in range(len(plans))], spoken
+    @property
+    def label(self) -> str:
+        """The chapter as a person finds it: `walk, chapter 3 "The Lighthouse"`."""
+        return f'{self.episode}, chapter {self.index + 1} "{self.chapter.title[:60]}"'
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """What a made segment tells the build: small, whatever the chapter's length."""
+
+    key: str
+    num_samples: int
+    spoken: int
+    """Utterances the engine spoke for it (the others came from the speech cache)."""
+
+
+def make_segment(task: SegmentTask) -> SegmentResult:
+    """Speak what the cache lacks of the chapter, master and encode it, and cache the segment.
+
+    Raises EngineError when this process would make a different segment than the build keyed
+    (another engine, voice model or ffmpeg build than the build's machine): its bytes would be
+    cached under a key that does not describe them.
+    """
+    cache = open_cache(task.cache)
+    voices = dict(task.voices)
+    script = Script(task.episode, task.chapter.title, (task.chapter,))
+    (speech_keys,) = synthesize.speech_keys(script, voices, cache)
+    if assemble.segment_key(task.plan, speech_keys, task.mastering) != task.key:
+        raise EngineError(
+            f"{task.label}: this machine's speech engine, voice or ffmpeg differs from the build's, "
+            "so its segment would not match; install the same versions of audioguide and its "
+            "dependencies wherever the build runs"
+        )
+    (rendered,) = synthesize.render_chapters(script, voices, cache)
+    segment = assemble.encode_segment(rendered, task.plan, task.mastering)
+    cache.put_segment(task.key, segment)
+    return SegmentResult(task.key, segment.num_samples, rendered.spoken)

@@ -1,0 +1,79 @@
+"""run: a build's tasks run as one queue; a chapter failing on its input is named, the rest is
+made and cached, and the output folder is left as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audioguide.build import BuildOptions, build
+from audioguide.errors import BuildError
+from audioguide.run import BuildProgress
+from tests.media import mpeg_audio
+
+
+def _article(path: Path, title: str, stops: list[str]) -> Path:
+    lines = [f"# {title}", "", "A walk of a few stops.", ""]
+    for n, text in enumerate(stops, 1):
+        lines += [f"## Stop {n}", "", text, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def options(tmp_path: Path, plugins) -> BuildOptions:
+    return BuildOptions(output_dir=tmp_path / "out", engine="beeps", voice="square", cache_dir=tmp_path / "cache", jobs=2)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith(".lock")}
+
+
+def test_a_failing_chapter_is_named_and_the_rest_is_made_but_nothing_written(tmp_path, options):
+    import audioguide_beeps
+
+    walk = _article(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge.", "The weir."])
+    park = _article(tmp_path / "park.md", "Park", ["The gate.", "The pond."])
+    build([walk, park], options)
+    before = _snapshot(options.output_dir)
+
+    _article(walk, "Walk", ["The mill.", "FAIL at the bridge.", "The weir."])
+    _article(park, "Park", ["The gate.", "The frozen pond."])
+    with pytest.raises(BuildError) as failed:
+        build([walk, park], options)
+    message = str(failed.value)
+    assert message.startswith('1 of 2 chapters could not be made: walk, chapter 3 "Stop 2": ')
+    assert "beeps cannot say 'FAIL at the bridge.'" in message and "\n" not in message
+    assert _snapshot(options.output_dir) == before
+
+    # The chapter that was made is cached: fixing the failing one makes only that one.
+    _article(walk, "Walk", ["The mill.", "The stone bridge.", "The weir."])
+    audioguide_beeps.spoken.clear()
+    report = build([walk, park], options)
+    assert audioguide_beeps.spoken == ["The stone bridge."]
+    assert [e.rebuilt for e in report.episodes] == [True, True]
+
+
+def test_progress_counts_episodes_and_chapters_over_the_whole_build(tmp_path, options):
+    sources = [_article(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(3)]) for n in range(3)]
+    build(sources[:1], options)
+    heard: list[BuildProgress] = []
+    build(sources, options, progress=heard.append)
+    first, last = heard[0], heard[-1]
+    assert (first.episodes_done, first.episodes, first.chapters_done, first.chapters) == (1, 3, 4, 12)
+    assert (first.made, first.to_make) == (0, 8)
+    assert (last.episodes_done, last.chapters_done, last.made) == (3, 12, 8) and last.made_ms > 0
+    made = [p.made for p in heard]
+    assert made == sorted(made) and max(made) == 8
+
+
+def test_one_queue_across_episodes_gives_the_same_frames_as_one_thread(tmp_path, options):
+    import dataclasses
+
+    sources = [_article(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(4)]) for n in range(3)]
+    one = dataclasses.replace(options, output_dir=tmp_path / "one", cache_dir=tmp_path / "cache-one", jobs=1)
+    build(sources, one)
+    build(sources, options)
+    for n in range(3):
+        assert mpeg_audio(tmp_path / "one" / f"walk{n}.mp3") == mpeg_audio(options.output_dir / f"walk{n}.mp3")
