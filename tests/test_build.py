@@ -389,3 +389,21 @@ def test_output_is_identical_whatever_the_number_of_speech_threads(tmp_path):
         chapters = read_chapters(output / "walk.mp3")
     assert np.array_equal(*decoded)
     assert read_chapters(tmp_path / "out-1" / "walk.mp3") == chapters
+
+
+def test_a_build_on_a_memory_url_cache_speaks_nothing_the_second_time(tmp_path, plugins):
+    fsspec = pytest.importorskip("fsspec", reason='fsspec is in the cluster extra (pip install "audioguide[cluster]")')
+    article = tmp_path / "walk.md"
+    article.write_text("# Walk\n\nA short walk.\n\n## The Mill\n\nThe wheel turns.\n", encoding="utf-8")
+    url = f"memory://audioguide/{tmp_path.name}"
+    options = BuildOptions(output_dir=tmp_path / "one", engine="beeps", voice="square", cache_dir=url)
+    try:
+        first = build([article], options)
+        second = build([article], dataclasses.replace(options, output_dir=tmp_path / "two"))
+        assert (first.spoken, second.spoken) == (4, 0)
+        assert fsspec.filesystem("memory").find(f"{url}/segment-v1")
+        assert mpeg_audio(tmp_path / "one" / "walk.mp3") == mpeg_audio(tmp_path / "two" / "walk.mp3")
+    finally:
+        memory = fsspec.filesystem("memory")
+        for path in memory.find(url):
+            memory.rm_file(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from audioguide.cache import SpeechCache, default_cache_dir
 from audioguide.engines import EngineIdentity
+from audioguide.errors import BuildError
 from audioguide.model import Speech
 
 IDENTITY = EngineIdentity("piper", "joe", "piper-tts 1.8.0; joe 1.0.0", (("speed", "1.0"), ("threads", "1")), 22050)
@@ -130,3 +132,51 @@ def test_key_keeps_fields_apart(joined: str, data: st.DataObject) -> None:
     key_a = cache.key(dataclasses.replace(IDENTITY, voice=joined[:cut_a]), joined[cut_a:])
     key_b = cache.key(dataclasses.replace(IDENTITY, voice=joined[:cut_b]), joined[cut_b:])
     assert key_a != key_b
+
+
+@pytest.fixture
+def memory_url(tmp_path: Path):
+    """A memory:// cache of this test's own (fsspec keeps one store per process)."""
+    fsspec = pytest.importorskip("fsspec", reason='fsspec is in the cluster extra (pip install "audioguide[cluster]")')
+    url = f"memory://audioguide/{tmp_path.name}"
+    yield url
+    memory = fsspec.filesystem("memory")
+    for path in memory.find(url):
+        memory.rm_file(path)
+
+
+def test_a_file_url_is_a_folder(tmp_path: Path) -> None:
+    pytest.importorskip("fsspec", reason='fsspec is in the cluster extra (pip install "audioguide[cluster]")')
+    cache = SpeechCache(f"file://{tmp_path / 'shared'}")
+    key = cache.key(IDENTITY, "Hello.")
+    cache.put(key, SPEECH)
+    assert cache.root == tmp_path / "shared" and cache.path(key).is_file()
+    assert SpeechCache(tmp_path / "shared").get(key) == SPEECH
+
+
+def test_a_memory_url_round_trips_and_drops_damaged_entries(memory_url: str) -> None:
+    import fsspec
+
+    cache = SpeechCache(memory_url)
+    key = cache.key(IDENTITY, "Hello.")
+    assert cache.get(key) is None and not cache.has(key) and cache.private
+    cache.put(key, SPEECH)
+    assert cache.has(key) and SpeechCache(memory_url).get(key) == SPEECH
+    memory = fsspec.filesystem("memory")
+    path = cache.path(key)
+    assert path == f"{memory_url}/speech-v1/{key[:2]}/{key}.pcm"
+    memory.pipe_file(path, memory.cat_file(path)[:-3])
+    assert cache.get(key) is None and not memory.exists(path)
+
+
+def test_an_unknown_url_is_one_clear_error() -> None:
+    pytest.importorskip("fsspec", reason='fsspec is in the cluster extra (pip install "audioguide[cluster]")')
+    with pytest.raises(BuildError, match="cannot open the cache nosuch://bucket: Protocol not known"):
+        SpeechCache("nosuch://bucket")
+
+
+def test_a_url_without_fsspec_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fsspec", None)
+    monkeypatch.setitem(sys.modules, "fsspec.core", None)
+    with pytest.raises(BuildError, match=r'needs fsspec: pip install "audioguide\[cluster\]"'):
+        SpeechCache("s3://bucket/prefix")
