@@ -9,14 +9,7 @@ import pytest
 from audioguide.build import BuildOptions, build
 from audioguide.guide import load_guide
 from audioguide.plan import dry_run, episodes_of, open_build_cache, plan_build
-
-
-def _article(path: Path, title: str, stops: list[str]) -> Path:
-    lines = [f"# {title}", "", "A walk of a few stops.", ""]
-    for n, text in enumerate(stops, 1):
-        lines += [f"## Stop {n}", "", text, ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+from tests.walks import write_walk
 
 
 @pytest.fixture
@@ -31,7 +24,7 @@ def _plan(sources: list[Path], options: BuildOptions):
 
 
 def test_a_clean_plan_makes_every_chapter_and_writes_nothing(tmp_path, options):
-    article = _article(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge."])
+    article = write_walk(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge."])
     plan = _plan([article], options)
     assert [(t.episode, t.index) for t in plan.tasks] == [("walk", 0), ("walk", 1), ("walk", 2)]
     assert [e.rebuild for e in plan.episodes] == [True]
@@ -39,13 +32,13 @@ def test_a_clean_plan_makes_every_chapter_and_writes_nothing(tmp_path, options):
 
 
 def test_after_a_build_only_what_changed_is_planned(tmp_path, options):
-    walk = _article(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge."])
-    park = _article(tmp_path / "park.md", "Park", ["The gate.", "The pond."])
+    walk = write_walk(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge."])
+    park = write_walk(tmp_path / "park.md", "Park", ["The gate.", "The pond."])
     build([walk, park], options)
     plan = _plan([walk, park], options)
     assert plan.tasks == () and [e.rebuild for e in plan.episodes] == [False, False]
 
-    _article(park, "Park", ["The gate.", "The frozen pond."])
+    write_walk(park, "Park", ["The gate.", "The frozen pond."])
     (options.output_dir / "walk.mp3").unlink()
     plan = _plan([walk, park], options)
     assert [e.rebuild for e in plan.episodes] == [True, True]
@@ -55,8 +48,8 @@ def test_after_a_build_only_what_changed_is_planned(tmp_path, options):
 
 
 def test_a_chapter_heard_the_same_in_two_episodes_is_made_once(tmp_path, options):
-    first = _article(tmp_path / "first.md", "Walk", ["The mill.", "The bridge."])
-    second = _article(tmp_path / "second.md", "Walk", ["The mill.", "The bridge."])
+    first = write_walk(tmp_path / "first.md", "Walk", ["The mill.", "The bridge."])
+    second = write_walk(tmp_path / "second.md", "Walk", ["The mill.", "The bridge."])
     plan = _plan([first, second], options)
     assert len(plan.tasks) == 3 and plan.episodes[0].keys == plan.episodes[1].keys
     report = build([first, second], options)
@@ -65,11 +58,11 @@ def test_a_chapter_heard_the_same_in_two_episodes_is_made_once(tmp_path, options
 
 
 def test_dry_run_counts_the_chapters_a_build_would_make(tmp_path, options):
-    walk = _article(tmp_path / "walk.md", "Walk", ["The mill turns.", "The bridge is old."])
+    walk = write_walk(tmp_path / "walk.md", "Walk", ["The mill turns.", "The bridge is old."])
     (estimate,) = dry_run([walk], options)
     assert (estimate.rebuild, estimate.to_make, len(estimate.sections)) == (True, 3, 3)
     assert estimate.sections[2].words == 6 and estimate.ms > 0
     build([walk], options)
-    _article(walk, "Walk", ["The mill turns.", "The bridge is new."])
+    write_walk(walk, "Walk", ["The mill turns.", "The bridge is new."])
     (estimate,) = dry_run([walk], options)
     assert (estimate.rebuild, [s.make for s in estimate.sections]) == (True, [False, False, True])

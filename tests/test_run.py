@@ -11,14 +11,7 @@ from audioguide.build import BuildOptions, build
 from audioguide.errors import BuildError
 from audioguide.run import BuildProgress
 from tests.media import mpeg_audio
-
-
-def _article(path: Path, title: str, stops: list[str]) -> Path:
-    lines = [f"# {title}", "", "A walk of a few stops.", ""]
-    for n, text in enumerate(stops, 1):
-        lines += [f"## Stop {n}", "", text, ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+from tests.walks import write_walk
 
 
 @pytest.fixture
@@ -33,13 +26,13 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_a_failing_chapter_is_named_and_the_rest_is_made_but_nothing_written(tmp_path, options):
     import audioguide_beeps
 
-    walk = _article(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge.", "The weir."])
-    park = _article(tmp_path / "park.md", "Park", ["The gate.", "The pond."])
+    walk = write_walk(tmp_path / "walk.md", "Walk", ["The mill.", "The bridge.", "The weir."])
+    park = write_walk(tmp_path / "park.md", "Park", ["The gate.", "The pond."])
     build([walk, park], options)
     before = _snapshot(options.output_dir)
 
-    _article(walk, "Walk", ["The mill.", "FAIL at the bridge.", "The weir."])
-    _article(park, "Park", ["The gate.", "The frozen pond."])
+    write_walk(walk, "Walk", ["The mill.", "FAIL at the bridge.", "The weir."])
+    write_walk(park, "Park", ["The gate.", "The frozen pond."])
     with pytest.raises(BuildError) as failed:
         build([walk, park], options)
     message = str(failed.value)
@@ -48,7 +41,7 @@ def test_a_failing_chapter_is_named_and_the_rest_is_made_but_nothing_written(tmp
     assert _snapshot(options.output_dir) == before
 
     # The chapter that was made is cached: fixing the failing one makes only that one.
-    _article(walk, "Walk", ["The mill.", "The stone bridge.", "The weir."])
+    write_walk(walk, "Walk", ["The mill.", "The stone bridge.", "The weir."])
     audioguide_beeps.spoken.clear()
     report = build([walk, park], options)
     assert audioguide_beeps.spoken == ["The stone bridge."]
@@ -56,7 +49,7 @@ def test_a_failing_chapter_is_named_and_the_rest_is_made_but_nothing_written(tmp
 
 
 def test_progress_counts_episodes_and_chapters_over_the_whole_build(tmp_path, options):
-    sources = [_article(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(3)]) for n in range(3)]
+    sources = [write_walk(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(3)]) for n in range(3)]
     build(sources[:1], options)
     heard: list[BuildProgress] = []
     build(sources, options, progress=heard.append)
@@ -71,7 +64,7 @@ def test_progress_counts_episodes_and_chapters_over_the_whole_build(tmp_path, op
 def test_one_queue_across_episodes_gives_the_same_frames_as_one_thread(tmp_path, options):
     import dataclasses
 
-    sources = [_article(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(4)]) for n in range(3)]
+    sources = [write_walk(tmp_path / f"walk{n}.md", f"Walk {n}", [f"Stop {n} {m}." for m in range(4)]) for n in range(3)]
     one = dataclasses.replace(options, output_dir=tmp_path / "one", cache_dir=tmp_path / "cache-one", jobs=1)
     build(sources, one)
     build(sources, options)
