@@ -273,7 +273,10 @@ class _ProgressBar:
                 show_eta=True, item_show_func=lambda _: self._status,
             )
             self._bar.__enter__()
-        self._bar.update(progress.made - self._bar.pos, self._status)
+        step = progress.made - self._bar.pos
+        self._bar.update(step, self._status)
+        if not step:  # click redraws only on a step; the counts beside the bar moved all the same
+            self._bar.render_progress()
 
 
 @cli.command()

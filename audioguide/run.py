@@ -72,14 +72,14 @@ def run_plan(
         tally.episode_done()
 
     def segment_done(task: SegmentTask, result: SegmentResult) -> None:
-        tally.segment_made(task, result)
-        for index, keys in list(waiting.items()):
-            if result.key in keys:
-                keys.discard(result.key)
-                if plan.episodes[index].work.script.slug == task.episode:
-                    spoken[index] += result.spoken
-                if not keys:
-                    episode_ready(index)
+        needing = [index for index, keys in waiting.items() if result.key in keys]
+        tally.segment_made(task, result, chapters=sum(plan.episodes[i].keys.count(result.key) for i in needing))
+        for index in needing:
+            waiting[index].discard(result.key)
+            if plan.episodes[index].work.script.slug == task.episode:
+                spoken[index] += result.spoken
+            if not waiting[index]:
+                episode_ready(index)
 
     tally.tell()
     for index in [index for index, keys in waiting.items() if not keys]:
@@ -138,13 +138,14 @@ class _Tally:
         rebuilt = [e for e in plan.episodes if e.rebuild]
         self.episodes, self.episodes_done = len(plan.episodes), len(plan.episodes) - len(rebuilt)
         self.chapters = sum(len(e.work.script.chapters) for e in plan.episodes)
-        self.chapters_done = self.chapters - sum(len(e.missing) for e in rebuilt)
+        self.chapters_done = self.chapters - sum(key in e.missing for e in rebuilt for key in e.keys)
         self.to_make, self.made, self.made_ms = len(plan.tasks), 0, 0
         self.started = time.monotonic()
 
-    def segment_made(self, task: SegmentTask, result: SegmentResult) -> None:
+    def segment_made(self, task: SegmentTask, result: SegmentResult, chapters: int) -> None:
+        """One segment made, for `chapters` chapters (more than one where episodes share it)."""
         self.made += 1
-        self.chapters_done += 1
+        self.chapters_done += chapters
         self.made_ms += round(result.num_samples * 1000 / task.mastering.sample_rate)
         self.tell()
 
