@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUTPUT ?= output
 
-.PHONY: guide test bench clean
+.PHONY: guide test bench bench-archive clean
 
 guide: $(VENV)/.installed
 	$(PY) -m audioguide build scripts --output $(OUTPUT)
@@ -14,6 +14,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) -m audioguide.bench
+
+bench-archive: $(VENV)/.installed-test
+	$(PY) -m audioguide.bench_archive
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
