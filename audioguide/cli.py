@@ -117,7 +117,7 @@ def split(articles: tuple[str, ...], scripts_dir: Path, force: bool, verbose: bo
 @click.option("--base-url", help="Public URL the output folder is served from.")
 @click.option(
     "-j", "--jobs", type=click.IntRange(1, 64),
-    help="Speech threads [default: one per core].",
+    help="Chapters made at once, by threads of this process [default: one per core].",
 )
 @click.option(
     "--cache-dir",

@@ -41,7 +41,8 @@ class BuildOptions:
     """The speed of every voice, over the guide's and every episode's own."""
     base_url: str | None = None
     jobs: int | None = None
-    """Speech threads; None means one per core, which measured fastest (see README)."""
+    """Chapters made at once by the build's threads; None means one per core, which measured
+    fastest (see README). A cluster's workers have threads of their own."""
     cache_dir: Path | str | None = None
     """The speech cache: a folder, or an fsspec URL; None is the user cache dir."""
     split_long: bool = False

@@ -27,6 +27,15 @@ Progress = Callable[[int], None]
 Voices = EngineSpec | Mapping[str, EngineSpec]
 """One voice for everything, or a voice per utterance role; roles not named speak as "body"."""
 _Item = tuple[engines.EngineIdentity, str]
+_engine_locks: dict[engines.EngineIdentity, threading.Lock] = {}
+_engine_locks_guard = threading.Lock()
+
+
+def _engine_lock(identity: engines.EngineIdentity) -> threading.Lock:
+    """The lock that keeps a voice that is not `concurrent` to one text at a time in this
+    process, whichever chapter (and so whichever thread) asks it to speak."""
+    with _engine_locks_guard:
+        return _engine_locks.setdefault(identity, threading.Lock())
 
 
 class _Resolver:
@@ -122,7 +131,6 @@ class _Speaker:
         self.ready: dict[_Item, tuple[Speech, bool]] = {}
         self.window = max(1, jobs) * QUEUE_PER_JOB
         self.pool = ThreadPoolExecutor(max(1, min(jobs, len(missing))), thread_name_prefix="speech") if missing else None
-        self.locks: dict[engines.EngineIdentity, threading.Lock] = {}
 
     def __enter__(self) -> _Speaker:
         self._top_up()
@@ -166,7 +174,7 @@ class _Speaker:
         if getattr(engine, "concurrent", False):
             said = engine.synthesize(text)
         else:
-            with self.locks.setdefault(identity, threading.Lock()):
+            with _engine_lock(identity):
                 said = engine.synthesize(text)
         self.cache.put(self.resolver.key(item), said)
         return said

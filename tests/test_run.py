@@ -70,3 +70,30 @@ def test_one_queue_across_episodes_gives_the_same_frames_as_one_thread(tmp_path,
     build(sources, options)
     for n in range(3):
         assert mpeg_audio(tmp_path / "one" / f"walk{n}.mp3") == mpeg_audio(options.output_dir / f"walk{n}.mp3")
+
+
+def test_a_voice_that_is_not_concurrent_speaks_one_text_at_a_time_across_chapters(tmp_path, options, monkeypatch):
+    import threading
+    import time
+
+    import audioguide_beeps
+
+    speaking, most = [0], [0]
+    guard = threading.Lock()
+    real = audioguide_beeps.Beeps.synthesize
+
+    def counted(self, text):
+        with guard:
+            speaking[0] += 1
+            most[0] = max(most[0], speaking[0])
+        time.sleep(0.02)
+        try:
+            return real(self, text)
+        finally:
+            with guard:
+                speaking[0] -= 1
+
+    monkeypatch.setattr(audioguide_beeps.Beeps, "synthesize", counted)
+    walk = write_walk(tmp_path / "walk.md", "Walk", [f"Stop number {n} is here." for n in range(6)])
+    report = build([walk], options)
+    assert report.spoken == 14 and most[0] == 1
