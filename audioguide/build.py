@@ -1,6 +1,8 @@
 """The one place that knows the order of the stages: sources -> scripts -> speech -> MP3 -> feed.
 
-A build is incremental. The manifest in the output folder records, per episode, a hash of every
+A build plans what it must make (`plan.py`), makes the missing chapters through an executor
+(`run.py`: the build's own threads, or a Dask cluster), and writes each stale episode from its
+chapters' segments as soon as they are made, then the feed. A build is incremental. The manifest in the output folder records, per episode, a hash of every
 input that shapes its files; an episode whose inputs and files are unchanged is left alone (its
 files keep their bytes and mtimes), and speech that is already in the cache is never spoken again.
 Every file is written to a temporary name and renamed into place, so a build killed at any moment
@@ -9,12 +11,12 @@ leaves the previous output loadable; a lock file keeps two builds out of one out
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 import filelock
 
 from audioguide import __version__, executors, feed, run, tags, webapp
+from audioguide.cache import SpeechCache
 from audioguide.errors import BuildError
 from audioguide.files import StagedWrites, sha256_file, sweep_temporaries, write_atomic
 from audioguide.guide import BuildOptions, Guide, load_guide
@@ -37,7 +40,6 @@ from audioguide.plan import (
     open_build_cache,
     plan_build,
 )
-from audioguide.cache import SpeechCache
 from audioguide.run import BuildProgress, Progress
 from audioguide.settings import EpisodeSettings, GuideSettings
 
@@ -129,14 +131,10 @@ def _make(
     return episodes, reports  # type: ignore[return-value]
 
 
-@contextlib.contextmanager
-def _executor(options: BuildOptions, cache: SpeechCache) -> Iterator[Executor]:
+def _executor(options: BuildOptions, cache: SpeechCache) -> AbstractContextManager[Executor]:
     if options.scheduler or options.local_cluster:
-        cluster = executors.dask_cluster(cache, scheduler=options.scheduler, local_workers=options.local_cluster)
-    else:
-        cluster = executors.local_threads(options.jobs)
-    with cluster as executor:
-        yield executor
+        return executors.dask_cluster(cache, scheduler=options.scheduler, local_workers=options.local_cluster)
+    return executors.local_threads(options.jobs)
 
 
 def _finish(

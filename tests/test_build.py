@@ -407,3 +407,20 @@ def test_a_build_on_a_memory_url_cache_speaks_nothing_the_second_time(tmp_path, 
         memory = fsspec.filesystem("memory")
         for path in memory.find(url):
             memory.rm_file(path)
+
+
+def test_a_segment_found_damaged_when_joining_is_made_again_from_cached_speech(tmp_path, plugins):
+    import audioguide_beeps
+
+    article = tmp_path / "walk.md"
+    article.write_text("# Walk\n\nA short walk.\n\n## The Mill\n\nThe wheel turns.\n", encoding="utf-8")
+    options = BuildOptions(output_dir=tmp_path / "out", engine="beeps", voice="square", cache_dir=tmp_path / "cache")
+    build([article], options)
+    before = mpeg_audio(tmp_path / "out" / "walk.mp3")
+    damaged = sorted((tmp_path / "cache" / "segment-v1").rglob("*.seg"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    (tmp_path / "out" / "walk.mp3").unlink()
+    audioguide_beeps.spoken.clear()
+    report = build([article], options)
+    assert report.spoken == 0 and audioguide_beeps.spoken == [] and [e.rebuilt for e in report.episodes] == [True]
+    assert mpeg_audio(tmp_path / "out" / "walk.mp3") == before
