@@ -84,6 +84,8 @@ class BuildReport:
 def build(sources: Sequence[Path | str], options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Build (or bring up to date) the guide in `options.output_dir`."""
     started = time.monotonic()
+    if options.scheduler or options.local_cluster:
+        executors.check_cluster_extra()
     guide = load_guide(sources, latest=options.latest)
     settings, works = episodes_of(guide, options)
     output_dir = options.output_dir

@@ -10,6 +10,7 @@ or one started here for trying it out.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 from collections.abc import Iterator
@@ -19,7 +20,11 @@ from audioguide.cache import SpeechCache
 from audioguide.errors import AudioguideError, BuildError
 
 MAX_DEFAULT_JOBS = 8
-"""Beyond this many speech threads, onnxruntime sessions only contend for memory bandwidth."""
+"""Beyond this many threads speaking at once, onnxruntime sessions only contend for memory
+bandwidth."""
+CLUSTER_EXTRA = 'pip install "audioguide[cluster]"'
+CONNECT_TIMEOUT_S = 10
+"""How long to try reaching a scheduler before saying it cannot be reached."""
 
 
 def default_jobs() -> int:
@@ -37,9 +42,6 @@ def local_threads(jobs: int | None = None) -> Iterator[Executor]:
         # (a few seconds at most) and stay cached.
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-CLUSTER_EXTRA = 'pip install "audioguide[cluster]"'
-CONNECT_TIMEOUT_S = 10
 
 
 @contextlib.contextmanager
@@ -127,9 +129,14 @@ def _explained(error: BaseException) -> BaseException:
     return error
 
 
+def check_cluster_extra() -> None:
+    """Raise BuildError, naming what to install, if Dask is not installed (without importing it)."""
+    if importlib.util.find_spec("distributed") is None:
+        raise BuildError(f"running on a Dask cluster needs the cluster extra: {CLUSTER_EXTRA}")
+
+
 def _import_distributed():
-    try:
-        import distributed
-    except ImportError:
-        raise BuildError(f"running on a Dask cluster needs the cluster extra: {CLUSTER_EXTRA}") from None
+    check_cluster_extra()
+    import distributed
+
     return distributed

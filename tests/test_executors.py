@@ -167,6 +167,7 @@ def test_without_the_extra_a_cluster_build_says_what_to_install(tmp_path, plugin
     options = BuildOptions(tmp_path / "out", engine="beeps", cache_dir=tmp_path / "cache", local_cluster=2)
     with pytest.raises(BuildError, match=r'needs the cluster extra: pip install "audioguide\[cluster\]"'):
         build(sources, options)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists(), "it fails before any work"
 
 
 def test_help_and_a_no_op_build_import_neither_dask_nor_fsspec(tmp_path, plugins):
