@@ -105,6 +105,8 @@ class EpisodePlan:
 
 @dataclass(frozen=True)
 class BuildPlan:
+    """All a build will do: its episodes in guide order, and the segments it must make."""
+
     settings: GuideSettings
     cover: Cover
     episodes: tuple[EpisodePlan, ...]
