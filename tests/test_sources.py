@@ -18,9 +18,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from audioguide.build import BuildOptions, build, dry_run
+from audioguide.build import BuildOptions, build
 from audioguide.cli import cli
 from audioguide.errors import AudioguideError
+from audioguide.plan import dry_run
 from audioguide.guide import load_guide
 from audioguide.tags import read_chapters
 from tests.books import cover_jpeg, make_epub
