@@ -21,8 +21,8 @@ from PIL import Image
 from audioguide.build import BuildOptions, build
 from audioguide.cli import cli
 from audioguide.errors import AudioguideError
-from audioguide.plan import dry_run
 from audioguide.guide import load_guide
+from audioguide.plan import dry_run
 from audioguide.tags import read_chapters
 from tests.books import cover_jpeg, make_epub
 from tests.test_feeds import atom, post, rss
