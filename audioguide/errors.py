@@ -31,3 +31,7 @@ class BuildError(AudioguideError):
 
 class ServeError(AudioguideError, OSError):
     """The server cannot start: missing folder, port taken, address unusable."""
+
+
+class ProofError(AudioguideError):
+    """A guide cannot be proof-listened: no recogniser, no built audio, or a language it cannot hear."""

@@ -19,21 +19,17 @@ from audioguide.engines import get_engine
 from audioguide.lexicon import LEXICON_FILE, read_lexicon
 from audioguide.model import EngineSpec, Pauses, Section
 from audioguide.narration import narrate_section, parse_chapter
-from tests.asr import (
-    ASR_RATE,
-    MISSING,
-    cer,
-    model_dir,
-    samples_of_file,
-    samples_of_speech,
-    transcribe,
-    word_errors,
-)
+from audioguide.hearing import ASR_RATE, MISSING, model_dir, recogniser, samples_of_file, samples_of_speech
+from audioguide.scoring import cer, word_errors
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(model_dir() is None, reason=MISSING)]
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_GUIDE_WER = 0.03
+
+
+def transcribe(samples: np.ndarray) -> str:
+    return recogniser().hear(samples).text
 
 
 def test_bundled_guide_is_heard_as_its_scripts_say(bundled_guide, record_property):

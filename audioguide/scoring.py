@@ -1,0 +1,221 @@
+"""How well speech was heard: what was heard against what was meant, word by word.
+
+Both sides are brought to comparable words first (`words_of`): lower case, numbers, money and
+clock times in words, hyphens as spaces, no punctuation, so that "$3.50" and "three dollars and
+fifty cents" agree. A compound may be written open, hyphenated or closed ("micro-injuries",
+"microinjuries"), and neither a voice nor a listener can be held to the writer's choice, so
+adjacent words are joined where either side writes them as one. Word and character error rates
+are edit distances over those words; `alignment` says which word became which, for reports.
+
+Every normalised word remembers the written token (a whitespace-separated piece of the text)
+it came from, so that a report can name the word as the writer wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from num2words import num2words
+
+_SYMBOLS = {"%": " percent ", "&": " and ", "+": " plus ", "@": " at ", "°": " degrees "}
+# What a listener writes for what it heard said: titles and units as words, a letter per letter.
+_WRITTEN = {"dr": "doctor", "mr": "mister", "mrs": "missus", "prof": "professor", "etc": "et cetera",
+            "fig": "figure", "vs": "versus", "approx": "approximately", "kg": "kilograms",
+            "km": "kilometers", "cm": "centimeters", "mm": "millimeters", "ml": "milliliters",
+            "c": "celsius", "f": "fahrenheit"}
+_CLOCK_SUFFIX = re.compile(r"[ap]\.?m\.?\W*", re.I)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A normalised word and the written tokens (by index) it came from."""
+
+    text: str
+    first: int
+    last: int
+
+
+def _number_words(text: str) -> str:
+    if re.fullmatch(r"1[1-9]\d\d|20\d\d", text):
+        return num2words(int(text), to="year")
+    whole, _, fraction = text.replace(",", "").partition(".")
+    spoken = num2words(int(whole))
+    return f"{spoken} point {' '.join(num2words(int(d)) for d in fraction)}" if fraction else spoken
+
+
+def _money(match: re.Match[str]) -> str:
+    whole, _, cents = match.group(1).replace(",", "").partition(".")
+    spoken = f"{num2words(int(whole))} {'dollar' if whole == '1' else 'dollars'}"
+    return spoken + (f" and {num2words(int(cents))} cents" if cents and int(cents) else "")
+
+
+def _time(hours_text: str, minutes_text: str) -> str:
+    hours, minutes = int(hours_text), int(minutes_text)
+    if not minutes:
+        return num2words(hours)
+    return f"{num2words(hours)} {'oh ' if minutes < 10 else ''}{num2words(minutes)}"
+
+
+def _plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def tokens_of(text: str) -> list[str]:
+    """The written tokens of `text`: its whitespace-separated pieces, except that a clock's
+    "a.m." or "pm" stays with the number before it ("9:05 a.m." is one token)."""
+    tokens: list[str] = []
+    for piece in unicodedata.normalize("NFKC", text).split():
+        if tokens and _CLOCK_SUFFIX.fullmatch(piece) and tokens[-1][-1:].isdigit():
+            tokens[-1] += " " + piece
+        else:
+            tokens.append(piece)
+    return tokens
+
+
+def token_words(token: str) -> list[str]:
+    """One written token as comparable words ("micro-injuries," -> micro, injuries)."""
+    text = token.replace("’", "'")
+    text = re.sub(r"\$(\d[\d,]*(?:\.\d\d)?)", _money, text)
+    text = re.sub(r"(?<=\d)\s*([ap])\.?m\.?(?!\w)", lambda m: f" {m.group(1).lower()} m", text, flags=re.I)
+    text = re.sub(r"\b(\d{1,2})[:.]?(\d\d)(?= [ap] m\b)|\b(\d{1,2}):(\d\d)\b",
+                  lambda m: _time(*[g for g in m.groups() if g is not None]), text)
+    text = re.sub(r"\b\d{3}-\d{4}\b", lambda m: " ".join(num2words(int(d)) for d in m.group(0) if d != "-"), text)
+    text = re.sub(r"(?<!\w)((?:[A-Za-z]\.){2,})", lambda m: " ".join(m.group(1).split(".")), text)
+    text = re.sub(r"\b((?:1[1-9]|20)\d0)'?s\b", lambda m: _plural(num2words(int(m.group(1)), to="year")), text)
+    text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: num2words(int(m.group(1)), to="ordinal"), text)
+    text = re.sub(r"\d[\d,]*(?:\.\d+)?", lambda m: f" {_number_words(m.group(0))} ", text)
+    for symbol, word in _SYMBOLS.items():
+        text = text.replace(symbol, word)
+    text = re.sub(r"(?<=[^\W\d_])\.(?=[^\W\d_])", " dot ", text.lower().replace("-", " "))
+    text = re.sub(r"[^\w\s']", " ", text)
+    words = [word.strip("'") for word in text.split() if word.strip("'")]
+    return [part for word in words for part in _WRITTEN.get(word, word).split()]
+
+
+def words_of(text: str) -> list[str]:
+    """Text as comparable words: lower case, numbers in words, hyphens as spaces, no punctuation,
+    so that "$3.50" and "three dollars and fifty cents" or "micro-injuries" and "micro injuries"
+    agree."""
+    return [word.text for word in words_of_tokens(tokens_of(text))]
+
+
+def words_of_tokens(tokens: Sequence[str], offset: int = 0) -> list[Word]:
+    """The comparable words of written tokens, each with its token's index (plus `offset`)."""
+    return [Word(text, n, n) for n, token in enumerate(tokens, start=offset) for text in token_words(token)]
+
+
+def joined(words: Sequence[Word], vocabulary: set[str]) -> list[Word]:
+    """Adjacent words joined where the other side writes them as one ("micro needling")."""
+    out: list[Word] = []
+    for word in words:
+        if out and out[-1].text + word.text in vocabulary:
+            out[-1] = Word(out[-1].text + word.text, out[-1].first, word.last)
+        else:
+            out.append(word)
+    return out
+
+
+def unrespelled(heard: Sequence[Word], respellings: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Word]:
+    """Heard words with each lexicon respelling heard as such ("mycro needling") turned back into
+    the written word it stands for (microneedling): the listener heard what the voice was told.
+
+    `respellings` holds (written words, respelled words) pairs, both as `words_of` gives them."""
+    found = [(list(said), list(written)) for written, said in respellings if said and list(said) != list(written)]
+    found.sort(key=lambda pair: -len(pair[0]))
+    out: list[Word] = []
+    texts = [word.text for word in heard]
+    i = 0
+    while i < len(heard):
+        for said, written in found:
+            if texts[i : i + len(said)] == said:
+                first, last = heard[i].first, heard[i + len(said) - 1].last
+                out.extend(Word(text, first, last) for text in written)
+                i += len(said)
+                break
+        else:
+            out.append(heard[i])
+            i += 1
+    return out
+
+
+def _rows(reference: Sequence[str], hypothesis: Sequence[str]) -> Iterator[np.ndarray]:
+    """The rows of the Levenshtein table between two sequences, the empty prefix's row first."""
+    codes = {token: n for n, token in enumerate(set(reference) | set(hypothesis))}
+    hyp = np.array([codes[token] for token in hypothesis], dtype=np.int64)
+    steps = np.arange(len(hyp) + 1)
+    previous = steps.copy()
+    yield previous
+    for i, token in enumerate(reference, start=1):
+        # Deletions and substitutions come from the row above; the insertions along the row are
+        # a running minimum of (cost - position), which numpy does in one pass.
+        best = np.empty_like(previous)
+        best[0] = i
+        best[1:] = np.minimum(previous[1:] + 1, previous[:-1] + (hyp != codes[token]))
+        previous = np.minimum.accumulate(best - steps) + steps
+        yield previous
+
+
+def edits(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Levenshtein distance between two sequences (substitutions, insertions, deletions)."""
+    for row in _rows(reference, hypothesis):
+        pass
+    return int(row[-1])
+
+
+def alignment(reference: Sequence[str], hypothesis: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """A cheapest edit path as (reference index, hypothesis index) pairs in order: both set for a
+    match or substitution, None on the hypothesis side for a deletion, on the reference side for an
+    insertion. Matches are preferred where paths tie."""
+    table = np.stack(list(_rows(reference, hypothesis)))
+    path: list[tuple[int | None, int | None]] = []
+    i, j = len(reference), len(hypothesis)
+    while i or j:
+        cost = table[i, j]
+        if i and j and cost == table[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]):
+            i, j = i - 1, j - 1
+            path.append((i, j))
+        elif i and cost == table[i - 1, j] + 1:
+            i -= 1
+            path.append((i, None))
+        else:
+            j -= 1
+            path.append((None, j))
+    return path[::-1]
+
+
+def aligned_words(reference: str, heard: str) -> tuple[list[str], list[str]]:
+    """Both texts as comparable words, compounds joined alike on both sides.
+
+    Both sides join against both vocabularies: one closed hearing of a compound must not turn
+    every open hearing of it into an error."""
+    ref, hyp = words_of_tokens(tokens_of(reference)), words_of_tokens(tokens_of(heard))
+    vocabulary = {w.text for w in ref} | {w.text for w in hyp}
+    return [w.text for w in joined(ref, vocabulary)], [w.text for w in joined(hyp, vocabulary)]
+
+
+def word_errors(reference: str, heard: str) -> tuple[int, int]:
+    """(word edits, reference words) of `heard` against `reference`."""
+    ref, hyp = aligned_words(reference, heard)
+    return edits(ref, hyp), len(ref)
+
+
+def wer(reference: str, heard: str) -> float:
+    """Word error rate of `heard` against `reference`, after `words_of` on both."""
+    errors, total = word_errors(reference, heard)
+    return errors / max(1, total)
+
+
+def char_errors(reference: Sequence[str], heard: Sequence[str]) -> tuple[int, int]:
+    """(character edits, reference characters) over comparable words, single spaces between them."""
+    ref_text, hyp_text = " ".join(reference), " ".join(heard)
+    return edits(list(ref_text), list(hyp_text)), len(ref_text)
+
+
+def cer(reference: str, heard: str) -> float:
+    """Character error rate over the same words as `wer`."""
+    errors, total = char_errors(*aligned_words(reference, heard))
+    return errors / max(1, total)
