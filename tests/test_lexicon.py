@@ -7,7 +7,15 @@ import pytest
 from audioguide.article import parse_article
 from audioguide.build import BuildOptions, build
 from audioguide.errors import ScriptError
-from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, read_lexicon
+from audioguide.lexicon import (
+    LEXICON_FILE,
+    FoundEntry,
+    Lexicon,
+    add_words,
+    apply_lexicon,
+    proof_entries,
+    read_lexicon,
+)
 from audioguide.narration import write_scripts
 from audioguide.model import Script, ScriptChapter, Utterance
 
@@ -93,3 +101,56 @@ def test_editing_one_entry_respeaks_only_the_sections_that_say_the_word(tmp_path
 
     transcript = (tmp_path / "output" / "servers.vtt").read_text(encoding="utf-8")
     assert "Put nginx in front of it." in transcript and "engine" not in transcript
+
+
+BUNDLED_STYLE = """\
+# How the voice says words it gets wrong.
+
+[words]
+# Said with the stress swallowed.
+microneedling = "mycro needling"   # keep this comment
+
+[patterns]
+# Carbon dioxide, letter by letter.
+'\\bCO2\\b' = "C O two"
+"""
+
+
+def test_proof_entries_go_at_the_end_of_the_words_table_keeping_every_comment(tmp_path):
+    path = tmp_path / LEXICON_FILE
+    path.write_text(BUNDLED_STYLE, encoding="utf-8")
+    add_words(path, [FoundEntry("post-procedure", "post pro seedure", 'heard as "post-percedure" (2 of 2 times)'),
+                     FoundEntry("skin's", "skins", "heard as \"skim's\"")])
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(BUNDLED_STYLE.split("[patterns]")[0].rstrip("\n") + "\n# Found by audioguide proof")
+    for line in BUNDLED_STYLE.splitlines():
+        assert line in text.splitlines()
+    lexicon = read_lexicon(path)
+    assert dict(lexicon.words) == {"microneedling": "mycro needling", "post-procedure": "post pro seedure",
+                                   "skin's": "skins"}
+    assert lexicon.respell("CO2 after post-procedure care") == "C O two after post pro seedure care"
+    assert set(proof_entries(text)) == {"post-procedure", "skin's"}
+
+
+def test_proof_replaces_only_its_own_entries(tmp_path):
+    path = tmp_path / LEXICON_FILE
+    path.write_text(BUNDLED_STYLE, encoding="utf-8")
+    add_words(path, [FoundEntry("elastin", "e lastin", "first try")])
+    add_words(path, [FoundEntry("elastin", "ee lastin", "second try")])
+    text = path.read_text(encoding="utf-8")
+    assert text.count("elastin =") == 1 and "second try" in text and "first try" not in text
+    assert dict(read_lexicon(path).words)["elastin"] == "ee lastin"
+    with pytest.raises(ScriptError, match="written by hand"):
+        add_words(path, [FoundEntry("microneedling", "micro neeedling", "proof")])
+    assert dict(read_lexicon(path).words)["microneedling"] == "mycro needling"
+
+
+def test_proof_starts_a_lexicon_or_a_words_table_where_there_is_none(tmp_path):
+    path = tmp_path / LEXICON_FILE
+    add_words(path, [FoundEntry("induction", "in duction", "new")])
+    assert dict(read_lexicon(path).words) == {"induction": "in duction"}
+    assert path.read_text(encoding="utf-8").startswith("# How the voice should say")
+    path.write_text("[patterns]\n'x' = \"y\"\n", encoding="utf-8")
+    add_words(path, [FoundEntry("induction", "in duction", "new")])
+    lexicon = read_lexicon(path)
+    assert dict(lexicon.words) == {"induction": "in duction"} and len(lexicon.patterns) == 1

@@ -1,0 +1,483 @@
+"""Proof-listening: hear a built guide back, as a listener would, and find what its voice got wrong.
+
+Each episode's MP3 is heard by an offline recogniser (`hearing.py`) with the time of every word.
+The words heard in each chapter are aligned with what its script meant (`scoring.py`: numbers,
+compounds, case and punctuation normalised on both sides, the lexicon's respellings turned back
+into the written word), which gives each chapter's word and character error rates.
+
+A recogniser mishears some words whatever the voice does, and a few more by the chance of where
+its 30-second windows fall; those must not flood the report. So a word heard wrongly in the
+episode is a *suspect* only when two more hearings agree that the voice is at fault:
+
+1. its sentence, cut from the episode and heard alone, is heard wrongly at that word again (a
+   window's chance does not repeat itself); and
+2. the same sentence said by a reference voice that the recogniser hears well is heard right at
+   that word. Where the reference voice is misheard there too, the recogniser is at fault, and
+   the mishearing is listed as the recogniser's instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from audioguide import hearing, scoring, sidecars
+from audioguide.build import BuildOptions, episode_voices, load_guide, pauses_of, read_episode_script
+from audioguide.engines import Engine, for_language, get_engine
+from audioguide.engines.base import primary_language
+from audioguide.errors import EngineError, ProofError
+from audioguide.lexicon import LEXICON_FILE, Lexicon, apply_lexicon, entry_key, read_lexicon, word_pattern
+from audioguide.model import ChapterMark, Cue, EngineSpec, Script, ScriptChapter, Utterance
+from audioguide.scoring import Word
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(what, done, total)."""
+
+REFERENCE_ENGINES = ("hibari", "piper")
+"""Reference voices in order of preference: the recogniser hears hibari best (0.07% WER on the
+bundled guide's sentences, against 2.3% for piper's joe)."""
+RELIABLE_REFERENCE_WER = 0.34
+"""A reference hearing worse than this says nothing about single words, and is not used."""
+_CUT_MARGIN_MS = 250
+
+
+@dataclass(frozen=True)
+class Mishearing:
+    """One occurrence of a written word heard as something else."""
+
+    word: str
+    """As written, outer punctuation off ("micro-injuries")."""
+    heard: str
+    """What the recogniser wrote for it; empty when it heard nothing there."""
+    start_ms: int
+    sentence: str
+    """The written text of the utterance it occurs in."""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    word: str
+    heard: str
+    """The most frequent hearing."""
+    start_ms: int
+    """The first occurrence, in the episode's time."""
+    count: int
+    """How often it was misheard in the chapter ..."""
+    occurrences: int = 0
+    """... of how often the chapter says it."""
+
+
+@dataclass(frozen=True)
+class ChapterProof:
+    number: int
+    """1-based, as in the player page's deep links."""
+    title: str
+    start_ms: int
+    words: int
+    word_errors: int
+    chars: int
+    char_errors: int
+    suspects: tuple[Suspect, ...] = ()
+    recogniser: tuple[Suspect, ...] = ()
+    """Mishearings the reference voice shares: the recogniser's, not the voice's."""
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / max(1, self.words)
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / max(1, self.chars)
+
+
+@dataclass(frozen=True)
+class EpisodeProof:
+    slug: str
+    title: str
+    chapters: tuple[ChapterProof, ...]
+    mishearings: tuple[Mishearing, ...] = ()
+    """Every occurrence of the episode's suspects."""
+    sentences: tuple[str, ...] = ()
+    """The written text of every utterance, for trying respellings where a word is heard right."""
+    voice: EngineSpec | None = None
+    """The voice of the narration."""
+
+    @property
+    def wer(self) -> float:
+        return _rate(self.chapters, "word_errors", "words")
+
+    @property
+    def cer(self) -> float:
+        return _rate(self.chapters, "char_errors", "chars")
+
+
+@dataclass(frozen=True)
+class ProofReport:
+    episodes: tuple[EpisodeProof, ...]
+    reference_voice: str = ""
+    """The voice that told the recogniser's mishearings apart; empty when none could speak."""
+
+    @property
+    def wer(self) -> float:
+        return _rate([c for e in self.episodes for c in e.chapters], "word_errors", "words")
+
+    @property
+    def cer(self) -> float:
+        return _rate([c for e in self.episodes for c in e.chapters], "char_errors", "chars")
+
+    def to_dict(self) -> dict:
+        """The report as `proof --json` writes it."""
+        return {
+            "wer": round(self.wer, 4),
+            "cer": round(self.cer, 4),
+            "reference_voice": self.reference_voice,
+            "episodes": [
+                {
+                    "slug": e.slug,
+                    "title": e.title,
+                    "wer": round(e.wer, 4),
+                    "cer": round(e.cer, 4),
+                    "chapters": [
+                        {
+                            "number": c.number,
+                            "title": c.title,
+                            "link": chapter_link(e.slug, c.number),
+                            "start_ms": c.start_ms,
+                            "words": c.words,
+                            "wer": round(c.wer, 4),
+                            "cer": round(c.cer, 4),
+                            "suspects": [dataclasses.asdict(s) for s in c.suspects],
+                            "recogniser": [dataclasses.asdict(s) for s in c.recogniser],
+                        }
+                        for c in e.chapters
+                    ],
+                }
+                for e in self.episodes
+            ],
+        }
+
+
+def _rate(chapters: Sequence[ChapterProof], errors: str, total: str) -> float:
+    return sum(getattr(c, errors) for c in chapters) / max(1, sum(getattr(c, total) for c in chapters))
+
+
+def chapter_link(slug: str, number: int) -> str:
+    """The chapter's deep link in the player page."""
+    return f"index.html#{slug}/{number}"
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What the output folder holds for one episode."""
+
+    mp3: Path
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue | None, ...]
+    """The cue of each utterance of the script, in order; None for an utterance with no sound."""
+
+
+def proof(
+    sources: Sequence[Path], output_dir: Path, *, model: Path | None = None, progress: Progress | None = None,
+) -> ProofReport:
+    """Hear every episode of the guide built from `sources` into `output_dir`, and report."""
+    guide = load_guide(sources)
+    lexicon = read_lexicon(guide.root / LEXICON_FILE) if guide.root else Lexicon()
+    listener = hearing.recogniser(model)
+    work = []
+    for source in guide.sources:
+        script = apply_lexicon(read_episode_script(source, pauses_of(guide.settings)), lexicon)
+        listener.check_language(script.language)
+        voice = episode_voices(guide.settings, source.settings, script.language, BuildOptions())["body"]
+        work.append((script, voice, _built(output_dir, script)))
+    reference = _reference_voice(guide.settings.engine, guide.settings.language)
+    episodes = tuple(
+        _proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet)
+        for script, voice, built in work
+    )
+    return ProofReport(episodes, f"{reference.name} {reference.voice}" if reference else "")
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    pass
+
+
+def _built(output_dir: Path, script: Script) -> _Built:
+    mp3 = output_dir / f"{script.slug}.mp3"
+    chapters_file, vtt = output_dir / f"{script.slug}.chapters.json", output_dir / f"{script.slug}.vtt"
+    for path in (mp3, chapters_file, vtt):
+        if not path.is_file():
+            raise ProofError(f"{output_dir}: no built audio for episode {script.slug} ({path.name} is missing); "
+                             "run `audioguide build` first")
+    chapters = sidecars.read_chapters_json(chapters_file.read_bytes(), origin=str(chapters_file))
+    cues = list(sidecars.read_webvtt(vtt.read_text(encoding="utf-8"), origin=str(vtt)))
+    paired: list[Cue | None] = []
+    for utterance in (u for c in script.chapters for u in c.utterances):
+        paired.append(cues.pop(0) if cues and cues[0].text == utterance.text else None)
+    stale = cues or len(chapters) != len(script.chapters) or any(
+        cue is None and scoring.words_of(u.text) for cue, u in zip(paired, _utterances(script))
+    )
+    if stale:
+        raise ProofError(f"{mp3} was built from other scripts than these; run `audioguide build` first")
+    return _Built(mp3, chapters, tuple(paired))
+
+
+def _utterances(script: Script) -> list[Utterance]:
+    return [u for c in script.chapters for u in c.utterances]
+
+
+def _reference_voice(engine: str, language: str) -> Engine | None:
+    """A voice other than the guide's that the recogniser hears well, or None."""
+    if primary_language(language) != "en":
+        return None
+    for name in REFERENCE_ENGINES:
+        if name == engine:
+            continue
+        try:
+            return get_engine(for_language(EngineSpec(name), language))
+        except EngineError:
+            continue
+    return None
+
+
+def respellings_of(lexicon: Lexicon) -> list[tuple[list[str], list[str]]]:
+    """The lexicon's words as (written, said) comparable words, for `scoring.unrespelled`."""
+    return [(scoring.words_of(word), scoring.words_of(said)) for word, said in lexicon.words]
+
+
+class _Listening:
+    """One episode's reference tokens, and the vocabulary both sides join compounds against."""
+
+    def __init__(self, script: Script, lexicon: Lexicon) -> None:
+        self.utterances = _utterances(script)
+        self.tokens: list[str] = []
+        self.owner: list[int] = []
+        """The utterance of each token."""
+        self.offsets: list[int] = []
+        for n, utterance in enumerate(self.utterances):
+            self.offsets.append(len(self.tokens))
+            found = scoring.tokens_of(utterance.text)
+            self.tokens += found
+            self.owner += [n] * len(found)
+        self.respellings = respellings_of(lexicon)
+        self.vocabulary = {w.text for w in scoring.words_of_tokens(self.tokens)}
+
+    def heard_words(self, tokens: Sequence[str], offset: int = 0) -> list[Word]:
+        return scoring.unrespelled(scoring.words_of_tokens(tokens, offset), self.respellings)
+
+    def wrong_tokens(self, n: int, heard_text: str) -> tuple[set[int], float]:
+        """The episode-wide indices of utterance n's tokens heard wrongly in `heard_text`, and its WER."""
+        start = self.offsets[n]
+        ref = scoring.words_of_tokens(scoring.tokens_of(self.utterances[n].text), start)
+        hyp = self.heard_words(scoring.tokens_of(heard_text))
+        vocabulary = self.vocabulary | {w.text for w in hyp}
+        ref, hyp = scoring.joined(ref, vocabulary), scoring.joined(hyp, vocabulary)
+        path = scoring.alignment([w.text for w in ref], [w.text for w in hyp])
+        wrong = {t for r, h in path if r is not None and (h is None or ref[r].text != hyp[h].text)
+                 for t in range(ref[r].first, ref[r].last + 1)}
+        return wrong, sum(r is None or h is None or ref[r].text != hyp[h].text for r, h in path) / max(1, len(ref))
+
+
+def _heard_tokens(words: Sequence[hearing.HeardWord]) -> list[hearing.HeardWord]:
+    """The recogniser's words as written tokens: a piece written on to the word before ("post",
+    "-percedure") joins it, and so does a clock's "a.m." its number."""
+    tokens: list[hearing.HeardWord] = []
+    for word in words:
+        for n, piece in enumerate(scoring.tokens_of(word.text)):
+            attached = n == 0 and not word.text[:1].isspace() and not piece[:1].isalnum()
+            joined = f"{tokens[-1].text}{'' if attached else ' '}{piece}" if tokens else piece
+            if tokens and (attached or scoring.tokens_of(joined) == [joined]):
+                tokens[-1] = dataclasses.replace(tokens[-1], text=joined, end_ms=word.end_ms)
+            else:
+                tokens.append(hearing.HeardWord(piece, word.start_ms, word.end_ms))
+    return tokens
+
+
+def _bare(token: str) -> str:
+    return token.strip(".,;:!?\"'()[]{}“”‘’«»")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    mishearing: Mishearing
+    chapter: str
+    """The chapter's id."""
+    utterance: int
+    tokens: range
+
+
+def _proof_episode(
+    script: Script, voice: EngineSpec, built: _Built, listener: hearing.Recogniser, lexicon: Lexicon,
+    reference: Engine | None, progress: Progress,
+) -> EpisodeProof:
+    samples = hearing.samples_of_file(built.mp3)
+    total_ms = round(len(samples) * 1000 / hearing.ASR_RATE)
+    label = f"Hearing {script.title}"
+    heard = _heard_tokens(listener.hear(
+        samples, script.language, words=True, progress=lambda ms: progress(label, min(ms, total_ms), total_ms),
+    ).words)
+    listening = _Listening(script, lexicon)
+    hyp_all = listening.heard_words([t.text for t in heard])
+    listening.vocabulary |= {w.text for w in hyp_all}
+    chapters, candidates = [], []
+    bounds = [c.start_ms for c in built.chapters[1:]] + [total_ms + 1]
+    first_token = 0
+    for number, (chapter, mark, end_ms) in enumerate(zip(script.chapters, built.chapters, bounds), start=1):
+        count = sum(len(scoring.tokens_of(u.text)) for u in chapter.utterances)
+        token_range = range(first_token, first_token + count)
+        first_token += count
+        ref = scoring.joined(scoring.words_of_tokens(
+            [listening.tokens[t] for t in token_range], token_range.start), listening.vocabulary)
+        hyp = scoring.joined([w for w in hyp_all if mark.start_ms <= heard[w.first].start_ms < end_ms],
+                             listening.vocabulary)
+        ref_texts, hyp_texts = [w.text for w in ref], [w.text for w in hyp]
+        path = scoring.alignment(ref_texts, hyp_texts)
+        errors = sum(r is None or h is None or ref_texts[r] != hyp_texts[h] for r, h in path)
+        char_edits, chars = scoring.char_errors(ref_texts, hyp_texts)
+        chapters.append(ChapterProof(number, mark.title, mark.start_ms, len(ref), errors, chars, char_edits))
+        for words, blocks, before in _error_runs(path, ref, hyp):
+            candidates += _candidates(words, blocks, before, listening, heard, chapter.id, mark.start_ms)
+    suspects, recognisers = _verify(candidates, listening, built, samples, listener, reference, script, progress)
+    chapters = [
+        dataclasses.replace(c, suspects=_grouped(suspects, said), recogniser=_grouped(recognisers, said))
+        for c, said in zip(chapters, script.chapters)
+    ]
+    return EpisodeProof(
+        script.slug, script.title, tuple(chapters), tuple(c.mishearing for c in suspects),
+        tuple(u.text for u in listening.utterances), voice,
+    )
+
+
+def _error_runs(path, ref: list[Word], hyp: list[Word]):
+    """Each stretch of the path that is not a match: its reference words, the heard words each
+    was heard as, and the heard word before the stretch."""
+    run: list[tuple[int | None, int | None]] = []
+    before: int | None = None
+    for r, h in [*path, (None, None)]:
+        matched = r is not None and h is not None and ref[r].text == hyp[h].text
+        if not matched and (r is not None or h is not None):
+            run.append((r, h))
+            continue
+        words = [ref[i] for i, _ in run if i is not None]
+        if words:
+            heard = [hyp[j] for _, j in run if j is not None]
+            yield words, _shared(words, heard), before
+        run = []
+        before = h if h is not None else before
+
+
+def _shared(words: list[Word], heard: list[Word]) -> list[list[Word]]:
+    """Each written word's stretch of the heard words, in order, so that each stretch sounds most
+    like its word (by letters): "microneedling and" heard as "mikro needling in" gives
+    [mikro needling] and [in]."""
+    n, m = len(words), len(heard)
+    score = np.full((n + 1, m + 1), -1.0)
+    cut = np.zeros((n + 1, m + 1), dtype=np.int64)
+    score[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(m + 1):
+            for k in range(j + 1):
+                if score[i - 1, k] < 0:
+                    continue
+                said = "".join(w.text for w in heard[k:j])
+                value = score[i - 1, k] + (SequenceMatcher(None, words[i - 1].text, said).ratio() if said else 0.0)
+                if value > score[i, j]:
+                    score[i, j], cut[i, j] = value, k
+    blocks, j = [], m
+    for i in range(n, 0, -1):
+        blocks.append(heard[cut[i, j] : j])
+        j = cut[i, j]
+    return blocks[::-1]
+
+
+def _candidates(
+    words: list[Word], blocks: list[list[Word]], before: int | None, listening: _Listening,
+    heard: list[hearing.HeardWord], chapter: str, chapter_start: int,
+) -> list[_Candidate]:
+    """The mishearings of one error stretch, one per written token range."""
+    groups: list[tuple[range, list[Word], list[Word]]] = []
+    for word, block in zip(words, blocks):
+        if groups and word.first <= groups[-1][0].stop - 1:
+            span, said, got = groups[-1]
+            groups[-1] = (range(span.start, max(span.stop, word.last + 1)), [*said, word], [*got, *block])
+        else:
+            groups.append((range(word.first, word.last + 1), [word], list(block)))
+    found = []
+    for span, said, got in groups:
+        if [w.text for w in said] == [w.text for w in got]:
+            continue
+        heard_tokens = sorted({t for w in got for t in range(w.first, w.last + 1)})
+        if heard_tokens:
+            start = heard[heard_tokens[0]].start_ms
+        else:
+            start = heard[before].end_ms if before is not None else chapter_start
+        n = listening.owner[span.start]
+        found.append(_Candidate(
+            Mishearing(" ".join(_bare(listening.tokens[t]) for t in span),
+                       " ".join(_bare(heard[t].text) for t in heard_tokens), start, listening.utterances[n].text),
+            chapter, n, span,
+        ))
+    return found
+
+
+def _verify(
+    candidates: list[_Candidate], listening: _Listening, built: _Built, samples: np.ndarray,
+    listener: hearing.Recogniser, reference: Engine | None, script: Script, progress: Progress,
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """(the voice's, the recogniser's): candidates whose sentence heard alone is misheard there
+    again, split by whether the reference voice's sentence is misheard there too."""
+    by_utterance: dict[int, list[_Candidate]] = {}
+    for candidate in candidates:
+        by_utterance.setdefault(candidate.utterance, []).append(candidate)
+    voice, recogniser = [], []
+    for done, (n, found) in enumerate(sorted(by_utterance.items()), start=1):
+        progress(f"Checking {script.title}", done, len(by_utterance))
+        cue = built.cues[n]
+        if cue is None:
+            continue
+        alone = listener.hear(_cut(samples, built.cues, n), script.language).text
+        wrong, _ = listening.wrong_tokens(n, alone)
+        confirmed = [c for c in found if wrong.intersection(c.tokens)]
+        if not confirmed:
+            continue
+        blamed: set[int] = set()
+        if reference is not None:
+            said = hearing.samples_of_speech(reference.synthesize(listening.utterances[n].text))
+            blamed, rate = listening.wrong_tokens(n, listener.hear(said, script.language).text)
+            if rate > RELIABLE_REFERENCE_WER:
+                blamed = set()
+        for candidate in confirmed:
+            (recogniser if blamed.intersection(candidate.tokens) else voice).append(candidate)
+    return voice, recogniser
+
+
+def _cut(samples: np.ndarray, cues: Sequence[Cue | None], n: int) -> np.ndarray:
+    """Utterance n's stretch of the episode, with a little of the silence around it."""
+    cue = cues[n]
+    assert cue is not None
+    before = next((c.end_ms for c in reversed(cues[:n]) if c is not None), 0)
+    after = next((c.start_ms for c in cues[n + 1 :] if c is not None), cue.end_ms + 2 * _CUT_MARGIN_MS)
+    start = max(cue.start_ms - _CUT_MARGIN_MS, (before + cue.start_ms) // 2)
+    end = min(cue.end_ms + _CUT_MARGIN_MS, (cue.end_ms + after) // 2)
+    rate = hearing.ASR_RATE // 1000
+    return samples[start * rate : end * rate]
+
+
+def _grouped(candidates: list[_Candidate], chapter: ScriptChapter) -> tuple[Suspect, ...]:
+    """A chapter's mishearings, one suspect per word (in the lexicon's sense of the same word)."""
+    words: dict[str, list[Mishearing]] = {}
+    for candidate in candidates:
+        if candidate.chapter == chapter.id:
+            words.setdefault(entry_key(candidate.mishearing.word), []).append(candidate.mishearing)
+    suspects = []
+    for key, found in words.items():
+        pattern = word_pattern(key)
+        said = sum(len(pattern.findall(u.text)) for u in chapter.utterances)
+        heard = Counter(m.heard for m in found).most_common(1)[0][0]
+        suspects.append(Suspect(key, heard, min(m.start_ms for m in found), len(found), max(said, len(found))))
+    return tuple(suspects)
