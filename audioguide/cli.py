@@ -279,6 +279,38 @@ class _ProgressBar:
             self._bar.render_progress()
 
 
+class _LabelledBar:
+    """A progress bar per labelled piece of work (a new bar when the label changes); silent when
+    output is piped."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._label = ""
+
+    def __enter__(self) -> _LabelledBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None or label != self._label:
+            self._close()
+            self._label = label
+            self._bar = click.progressbar(
+                length=total, label=label[:40], file=sys.stderr, show_pos=True, show_eta=True
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
 @cli.command()
 @click.argument("mp3", type=click.Path(dir_okay=False, path_type=Path))
 def chapters(mp3: Path) -> None:
@@ -381,6 +413,89 @@ def serve(output_dir: Path, host: str, port: int, lan: bool) -> None:
     from audioguide.serve import serve as run_server
 
     run_server(output_dir, host="0.0.0.0" if lan else host, port=port, echo=click.echo)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"), show_default=True, help="Folder the guide was built into.",
+)
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the report as JSON to FILE ('-': standard output, instead of the table).")
+@click.option("--fix", is_flag=True, help="Find respellings for the suspects and add them to lexicon.toml.")
+@click.option(
+    "--model", type=click.Path(file_okay=False, path_type=Path), envvar="AUDIOGUIDE_PROOF_MODEL",
+    help="A local Whisper model in CTranslate2 form [env: AUDIOGUIDE_PROOF_MODEL; default: the packaged tiny.en].",
+)
+def proof(sources: tuple[Path, ...], output_dir: Path, json_file: Path | None, fix: bool, model: Path | None) -> None:
+    """Hear the built guide back offline and list the words its voice got wrong.
+
+    Each episode in OUTPUT is heard by a speech recogniser and compared, chapter by chapter, with
+    the scripts in SOURCES (default: scripts/): word and character error rates, and the suspect
+    words with where they are heard and as what. With --fix, respellings the recogniser hears as
+    the written word are added to the guide's lexicon.toml; build again to re-speak them.
+    Needs the proof extra: pip install 'audioguide[proof]'.
+
+    Example: audioguide proof scripts --output output --fix
+    """
+    import json
+
+    from audioguide import proof as proofing
+    from audioguide.files import write_atomic
+
+    with _LabelledBar() as progress:
+        report = proofing.proof(list(sources), output_dir, model=model, progress=progress)
+    if json_file is not None:
+        text = json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
+        if str(json_file) == "-":
+            click.echo(text, nl=False)
+        else:
+            write_atomic(json_file, text)
+    if json_file is None or str(json_file) != "-":
+        _print_proof(report)
+    if fix:
+        from audioguide import respell
+
+        with _LabelledBar() as progress:
+            fixes = respell.fix(report, progress=progress)
+        _print_fixes(fixes, report.scripts)
+
+
+def _print_proof(report) -> None:
+    from audioguide.proof import chapter_link
+
+    for episode in report.episodes:
+        words = sum(c.words for c in episode.chapters)
+        click.echo(f"{episode.title} ({episode.slug}): WER {episode.wer:.2%}, CER {episode.cer:.2%} of {words} words")
+        for chapter in episode.chapters:
+            click.echo(
+                f"  {chapter.number:>3}  {_clock(chapter.start_ms):>7}  WER {chapter.wer:>6.1%}  "
+                f"{chapter.title[:44]:<44}  {chapter_link(episode.slug, chapter.number)}"
+            )
+            for suspect in chapter.suspects:
+                heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
+                click.echo(
+                    f"       {_clock(suspect.start_ms):>7}  {suspect.word:<24} heard as {heard} "
+                    f"({suspect.count} of {suspect.occurrences})"
+                )
+    suspects = sum(len(c.suspects) for e in report.episodes for c in e.chapters)
+    blamed = sum(len(c.recogniser) for e in report.episodes for c in e.chapters)
+    reference = f"; {blamed} more blamed on the recogniser (the reference voice {report.reference_voice} is misheard there too)" \
+        if report.reference_voice else "; no reference voice to tell the recogniser's mishearings apart"
+    click.echo(f"Guide: WER {report.wer:.2%}, CER {report.cer:.2%}; {suspects} suspects{reference}")
+
+
+def _print_fixes(fixes, scripts: Path | None) -> None:
+    written = [f for f in fixes if f.respelling]
+    for found in fixes:
+        if found.respelling:
+            click.echo(f'Respelled {found.word} as "{found.respelling}" (heard as written in {found.passed} of {found.tried} tries)')
+        else:
+            click.echo(f"Left {found.word}: {found.note}")
+    if written:
+        click.echo(f"Wrote {len(written)} entries to {scripts / 'lexicon.toml' if scripts else 'the lexicon'}; "
+                   "run `audioguide build` to re-speak the sentences that have them")
 
 
 def _clock(ms: int, *, precise: bool = False) -> str:

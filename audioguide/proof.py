@@ -122,6 +122,8 @@ class ProofReport:
     episodes: tuple[EpisodeProof, ...]
     reference_voice: str = ""
     """The voice that told the recogniser's mishearings apart; empty when none could speak."""
+    scripts: Path | None = None
+    """The guide's scripts folder (where its lexicon is); None for a guide built from articles."""
 
     @property
     def wer(self) -> float:
@@ -200,7 +202,7 @@ def proof(
         _proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet)
         for script, voice, built in work
     )
-    return ProofReport(episodes, f"{reference.name} {reference.voice}" if reference else "")
+    return ProofReport(episodes, f"{reference.name} {reference.voice}" if reference else "", guide.root)
 
 
 def _quiet(what: str, done: int, total: int) -> None:
@@ -267,20 +269,13 @@ class _Listening:
         self.respellings = respellings_of(lexicon)
         self.vocabulary = {w.text for w in scoring.words_of_tokens(self.tokens)}
 
-    def heard_words(self, tokens: Sequence[str], offset: int = 0) -> list[Word]:
-        return scoring.unrespelled(scoring.words_of_tokens(tokens, offset), self.respellings)
+    def heard_words(self, tokens: Sequence[str]) -> list[Word]:
+        return scoring.unrespelled(scoring.words_of_tokens(tokens), self.respellings)
 
     def wrong_tokens(self, n: int, heard_text: str) -> tuple[set[int], float]:
         """The episode-wide indices of utterance n's tokens heard wrongly in `heard_text`, and its WER."""
-        start = self.offsets[n]
-        ref = scoring.words_of_tokens(scoring.tokens_of(self.utterances[n].text), start)
-        hyp = self.heard_words(scoring.tokens_of(heard_text))
-        vocabulary = self.vocabulary | {w.text for w in hyp}
-        ref, hyp = scoring.joined(ref, vocabulary), scoring.joined(hyp, vocabulary)
-        path = scoring.alignment([w.text for w in ref], [w.text for w in hyp])
-        wrong = {t for r, h in path if r is not None and (h is None or ref[r].text != hyp[h].text)
-                 for t in range(ref[r].first, ref[r].last + 1)}
-        return wrong, sum(r is None or h is None or ref[r].text != hyp[h].text for r, h in path) / max(1, len(ref))
+        wrong, rate = scoring.misheard_tokens(self.utterances[n].text, heard_text, self.vocabulary, self.respellings)
+        return {self.offsets[n] + t for t in wrong}, rate
 
 
 def _heard_tokens(words: Sequence[hearing.HeardWord]) -> list[hearing.HeardWord]:

@@ -64,16 +64,23 @@ def _plural(word: str) -> str:
     return word[:-1] + "ies" if word.endswith("y") else word + "s"
 
 
-def tokens_of(text: str) -> list[str]:
-    """The written tokens of `text`: its whitespace-separated pieces, except that a clock's
-    "a.m." or "pm" stays with the number before it ("9:05 a.m." is one token)."""
-    tokens: list[str] = []
-    for piece in unicodedata.normalize("NFKC", text).split():
-        if tokens and _CLOCK_SUFFIX.fullmatch(piece) and tokens[-1][-1:].isdigit():
-            tokens[-1] += " " + piece
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Where the written tokens of `text` lie in its NFKC form: the whitespace-separated pieces,
+    except that a clock's "a.m." or "pm" stays with the number before it ("9:05 a.m.")."""
+    text = unicodedata.normalize("NFKC", text)
+    spans: list[tuple[int, int]] = []
+    for piece in re.finditer(r"\S+", text):
+        if spans and _CLOCK_SUFFIX.fullmatch(piece.group(0)) and text[spans[-1][1] - 1].isdigit():
+            spans[-1] = (spans[-1][0], piece.end())
         else:
-            tokens.append(piece)
-    return tokens
+            spans.append(piece.span())
+    return spans
+
+
+def tokens_of(text: str) -> list[str]:
+    """The written tokens of `text` (see `token_spans`)."""
+    text = unicodedata.normalize("NFKC", text)
+    return [text[start:end] for start, end in token_spans(text)]
 
 
 def token_words(token: str) -> list[str]:
@@ -195,6 +202,26 @@ def aligned_words(reference: str, heard: str) -> tuple[list[str], list[str]]:
     ref, hyp = words_of_tokens(tokens_of(reference)), words_of_tokens(tokens_of(heard))
     vocabulary = {w.text for w in ref} | {w.text for w in hyp}
     return [w.text for w in joined(ref, vocabulary)], [w.text for w in joined(hyp, vocabulary)]
+
+
+def misheard_tokens(
+    reference: str, heard: str, vocabulary: set[str] | frozenset[str] = frozenset(),
+    respellings: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
+) -> tuple[set[int], float]:
+    """Which written tokens of `reference` (by index in `tokens_of`) were heard wrongly in
+    `heard`, and the word error rate. Compounds join against both texts and `vocabulary`;
+    `respellings` are turned back into their written words first (see `unrespelled`)."""
+    ref = words_of_tokens(tokens_of(reference))
+    hyp = unrespelled(words_of_tokens(tokens_of(heard)), respellings)
+    known = set(vocabulary) | {w.text for w in ref} | {w.text for w in hyp}
+    ref, hyp = joined(ref, known), joined(hyp, known)
+    wrong, errors = set(), 0
+    for r, h in alignment([w.text for w in ref], [w.text for w in hyp]):
+        if r is None or h is None or ref[r].text != hyp[h].text:
+            errors += 1
+            if r is not None:
+                wrong.update(range(ref[r].first, ref[r].last + 1))
+    return wrong, errors / max(1, len(ref))
 
 
 def word_errors(reference: str, heard: str) -> tuple[int, int]:
