@@ -62,7 +62,10 @@ class Recogniser:
 
     def __init__(self, path: Path) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model folder: never ask a hub
-        from faster_whisper import WhisperModel
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise ProofError(MISSING) from None
 
         try:
             self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
@@ -103,7 +106,6 @@ class Recogniser:
         return Hearing(" ".join(texts), tuple(heard))
 
 
-@functools.cache
 def recogniser(path: Path | None = None) -> Recogniser:
     """The recogniser (default: the packaged tiny.en), loaded once per process."""
     found = model_dir(path)
@@ -111,7 +113,12 @@ def recogniser(path: Path | None = None) -> Recogniser:
         if path is not None or os.environ.get(MODEL_ENV):
             raise ProofError(f"no Whisper model in CTranslate2 form at {path or os.environ[MODEL_ENV]} (no model.bin)")
         raise ProofError(MISSING)
-    return Recogniser(found)
+    return _loaded(found)
+
+
+@functools.cache
+def _loaded(path: Path) -> Recogniser:
+    return Recogniser(path)
 
 
 def samples_of_speech(speech: Speech) -> np.ndarray:

@@ -22,7 +22,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -197,12 +196,12 @@ def proof(
         listener.check_language(script.language)
         voice = episode_voices(guide.settings, source.settings, script.language, BuildOptions())["body"]
         work.append((script, voice, _built(output_dir, script)))
-    reference = _reference_voice(guide.settings.engine, guide.settings.language)
-    episodes = tuple(
-        _proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet)
-        for script, voice, built in work
-    )
-    return ProofReport(episodes, f"{reference.name} {reference.voice}" if reference else "", guide.root)
+    episodes, references = [], []
+    for script, voice, built in work:
+        reference = _reference_voice(voice.name, script.language)
+        references.append(f"{reference.name} {reference.voice}" if reference else "")
+        episodes.append(_proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet))
+    return ProofReport(tuple(episodes), ", ".join(dict.fromkeys(r for r in references if r)), guide.root)
 
 
 def _quiet(what: str, done: int, total: int) -> None:
@@ -335,7 +334,7 @@ def _proof_episode(
         errors = sum(r is None or h is None or ref_texts[r] != hyp_texts[h] for r, h in path)
         char_edits, chars = scoring.char_errors(ref_texts, hyp_texts)
         chapters.append(ChapterProof(number, mark.title, mark.start_ms, len(ref), errors, chars, char_edits))
-        for words, blocks, before in _error_runs(path, ref, hyp):
+        for words, blocks, before in scoring.misheard_words(path, ref, hyp):
             candidates += _candidates(words, blocks, before, listening, heard, chapter.id, mark.start_ms)
     suspects, recognisers = _verify(candidates, listening, built, samples, listener, reference, script, progress)
     chapters = [
@@ -346,48 +345,6 @@ def _proof_episode(
         script.slug, script.title, tuple(chapters), tuple(c.mishearing for c in suspects),
         tuple(u.text for u in listening.utterances), voice,
     )
-
-
-def _error_runs(path, ref: list[Word], hyp: list[Word]):
-    """Each stretch of the path that is not a match: its reference words, the heard words each
-    was heard as, and the heard word before the stretch."""
-    run: list[tuple[int | None, int | None]] = []
-    before: int | None = None
-    for r, h in [*path, (None, None)]:
-        matched = r is not None and h is not None and ref[r].text == hyp[h].text
-        if not matched and (r is not None or h is not None):
-            run.append((r, h))
-            continue
-        words = [ref[i] for i, _ in run if i is not None]
-        if words:
-            heard = [hyp[j] for _, j in run if j is not None]
-            yield words, _shared(words, heard), before
-        run = []
-        before = h if h is not None else before
-
-
-def _shared(words: list[Word], heard: list[Word]) -> list[list[Word]]:
-    """Each written word's stretch of the heard words, in order, so that each stretch sounds most
-    like its word (by letters): "microneedling and" heard as "mikro needling in" gives
-    [mikro needling] and [in]."""
-    n, m = len(words), len(heard)
-    score = np.full((n + 1, m + 1), -1.0)
-    cut = np.zeros((n + 1, m + 1), dtype=np.int64)
-    score[0, 0] = 0.0
-    for i in range(1, n + 1):
-        for j in range(m + 1):
-            for k in range(j + 1):
-                if score[i - 1, k] < 0:
-                    continue
-                said = "".join(w.text for w in heard[k:j])
-                value = score[i - 1, k] + (SequenceMatcher(None, words[i - 1].text, said).ratio() if said else 0.0)
-                if value > score[i, j]:
-                    score[i, j], cut[i, j] = value, k
-    blocks, j = [], m
-    for i in range(n, 0, -1):
-        blocks.append(heard[cut[i, j] : j])
-        j = cut[i, j]
-    return blocks[::-1]
 
 
 def _candidates(

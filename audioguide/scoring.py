@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 from num2words import num2words
@@ -222,6 +223,51 @@ def misheard_tokens(
             if r is not None:
                 wrong.update(range(ref[r].first, ref[r].last + 1))
     return wrong, errors / max(1, len(ref))
+
+
+def misheard_words(
+    path: Sequence[tuple[int | None, int | None]], ref: Sequence[Word], hyp: Sequence[Word],
+) -> Iterator[tuple[list[Word], list[list[Word]], int | None]]:
+    """Each stretch of an `alignment` path that is not a match, with written words in it: its
+    written words, the heard words each was heard as (see `shared`), and the index of the heard
+    word before the stretch (None at the start)."""
+    run: list[tuple[int | None, int | None]] = []
+    before: int | None = None
+    for r, h in [*path, (None, None)]:
+        matched = r is not None and h is not None and ref[r].text == hyp[h].text
+        if not matched and (r is not None or h is not None):
+            run.append((r, h))
+            continue
+        words = [ref[i] for i, _ in run if i is not None]
+        if words:
+            heard = [hyp[j] for _, j in run if j is not None]
+            yield words, shared(words, heard), before
+        run = []
+        before = h if h is not None else before
+
+
+def shared(words: Sequence[Word], heard: Sequence[Word]) -> list[list[Word]]:
+    """Each written word's stretch of the heard words, in order, so that each stretch sounds most
+    like its word (by letters): "microneedling and" heard as "mikro needling in" gives
+    [mikro needling] and [in]."""
+    n, m = len(words), len(heard)
+    score = np.full((n + 1, m + 1), -1.0)
+    cut = np.zeros((n + 1, m + 1), dtype=np.int64)
+    score[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(m + 1):
+            for k in range(j + 1):
+                if score[i - 1, k] < 0:
+                    continue
+                said = "".join(w.text for w in heard[k:j])
+                value = score[i - 1, k] + (SequenceMatcher(None, words[i - 1].text, said).ratio() if said else 0.0)
+                if value > score[i, j]:
+                    score[i, j], cut[i, j] = value, k
+    blocks, j = [], m
+    for i in range(n, 0, -1):
+        blocks.append(list(heard[cut[i, j] : j]))
+        j = cut[i, j]
+    return blocks[::-1]
 
 
 def word_errors(reference: str, heard: str) -> tuple[int, int]:

@@ -10,6 +10,8 @@ from audioguide.scoring import (
     cer,
     edits,
     joined,
+    misheard_tokens,
+    misheard_words,
     tokens_of,
     unrespelled,
     wer,
@@ -78,3 +80,25 @@ def test_respellings_heard_as_said_count_as_the_written_word() -> None:
     back = unrespelled(heard, [(["microneedling"], ["mycro", "needling"])])
     assert [w.text for w in back] == ["the", "microneedling", "works"]
     assert back[1] == Word("microneedling", 1, 2)
+
+
+def test_misheard_words_pair_each_written_word_with_what_was_heard_in_its_place() -> None:
+    ref = words_of_tokens("microneedling and the skin".split())
+    hyp = words_of_tokens("mikro needling in the skin".split())
+    path = alignment([w.text for w in ref], [w.text for w in hyp])
+    ((words, blocks, before),) = list(misheard_words(path, ref, hyp))
+    assert [w.text for w in words] == ["microneedling", "and"] and before is None
+    assert [[w.text for w in block] for block in blocks] == [["mikro", "needling"], ["in"]]
+    # A word heard as nothing gets an empty stretch, and the heard word before it is named.
+    ref, hyp = words_of_tokens("heal the skin".split()), words_of_tokens("heal skin".split())
+    path = alignment([w.text for w in ref], [w.text for w in hyp])
+    assert [(w[0].text, b, before) for w, b, before in misheard_words(path, ref, hyp)] == [("the", [[]], 0)]
+
+
+def test_misheard_tokens_name_the_written_tokens_heard_wrongly() -> None:
+    wrong, rate = misheard_tokens("Follow post-procedure care, always.", "follow post percedure care always")
+    assert wrong == {1} and rate == pytest.approx(1 / 5)
+    assert misheard_tokens("the mycro needling", "the mycro needling")[0] == set()
+    respelled = [(["microneedling"], ["mycro", "needling"])]
+    assert misheard_tokens("the microneedling", "the mycro needling", respellings=respelled)[0] == set()
+    assert misheard_tokens("the microneedling", "the mycro needling")[0] == {1}
