@@ -473,24 +473,27 @@ def _print_proof(report) -> None:
                 f"  {chapter.number:>3}  {_clock(chapter.start_ms):>7}  WER {chapter.wer:>6.1%}  "
                 f"{chapter.title[:44]:<44}  {chapter_link(episode.slug, chapter.number)}"
             )
-            for suspect in chapter.suspects:
-                heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
-                click.echo(
-                    f"       {_clock(suspect.start_ms):>7}  {suspect.word:<24} heard as {heard} "
-                    f"({suspect.count} of {suspect.occurrences})"
-                )
+            for kind, found in (("", chapter.suspects), ("slip: ", chapter.slips)):
+                for suspect in found:
+                    heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
+                    click.echo(
+                        f"       {_clock(suspect.start_ms):>7}  {kind}{suspect.word:<24} heard as {heard} "
+                        f"({suspect.count} of {suspect.occurrences})"
+                    )
     suspects = sum(len(c.suspects) for e in report.episodes for c in e.chapters)
+    slips = sum(len(c.slips) for e in report.episodes for c in e.chapters)
     blamed = sum(len(c.recogniser) for e in report.episodes for c in e.chapters)
     reference = f"; {blamed} more blamed on the recogniser (the reference voice {report.reference_voice} is misheard there too)" \
         if report.reference_voice else "; no reference voice to tell the recogniser's mishearings apart"
-    click.echo(f"Guide: WER {report.wer:.2%}, CER {report.cer:.2%}; {suspects} suspects{reference}")
+    click.echo(f"Guide: WER {report.wer:.2%}, CER {report.cer:.2%}; {suspects} suspect words, {slips} slips{reference}")
 
 
 def _print_fixes(fixes, scripts: Path | None) -> None:
     written = [f for f in fixes if f.respelling]
     for found in fixes:
         if found.respelling:
-            click.echo(f'Respelled {found.word} as "{found.respelling}" (heard as written in {found.passed} of {found.tried} tries)')
+            click.echo(f'Respelled {found.word} as "{found.respelling}": heard as written in '
+                       f"{found.tried - found.failed} of {found.tried} sentences tried")
         else:
             click.echo(f"Left {found.word}: {found.note}")
     if written:

@@ -41,6 +41,9 @@ Progress = Callable[[str, int, int], None]
 REFERENCE_ENGINES = ("hibari", "piper")
 """Reference voices in order of preference: the recogniser hears hibari best (0.07% WER on the
 bundled guide's sentences, against 2.3% for piper's joe)."""
+MIN_MISHEARD_SHARE = 1 / 4
+"""A word misheard in at least this share of the places the guide says it is a suspect; below
+it, its mishearings are slips of single sentences."""
 RELIABLE_REFERENCE_WER = 0.34
 """A reference hearing worse than this says nothing about single words, and is not used."""
 _CUT_MARGIN_MS = 250
@@ -83,6 +86,8 @@ class ChapterProof:
     chars: int
     char_errors: int
     suspects: tuple[Suspect, ...] = ()
+    slips: tuple[Suspect, ...] = ()
+    """Mishearings of words the voice says right in most other places."""
     recogniser: tuple[Suspect, ...] = ()
     """Mishearings the reference voice shares: the recogniser's, not the voice's."""
 
@@ -101,7 +106,7 @@ class EpisodeProof:
     title: str
     chapters: tuple[ChapterProof, ...]
     mishearings: tuple[Mishearing, ...] = ()
-    """Every occurrence of the episode's suspects."""
+    """Every misheard occurrence of the episode's suspects."""
     sentences: tuple[str, ...] = ()
     """The written text of every utterance, for trying respellings where a word is heard right."""
     voice: EngineSpec | None = None
@@ -154,6 +159,7 @@ class ProofReport:
                             "wer": round(c.wer, 4),
                             "cer": round(c.cer, 4),
                             "suspects": [dataclasses.asdict(s) for s in c.suspects],
+                            "slips": [dataclasses.asdict(s) for s in c.slips],
                             "recogniser": [dataclasses.asdict(s) for s in c.recogniser],
                         }
                         for c in e.chapters
@@ -196,12 +202,33 @@ def proof(
         listener.check_language(script.language)
         voice = episode_voices(guide.settings, source.settings, script.language, BuildOptions())["body"]
         work.append((script, voice, _built(output_dir, script)))
-    episodes, references = [], []
+    heard, references = [], []
     for script, voice, built in work:
         reference = _reference_voice(voice.name, script.language)
         references.append(f"{reference.name} {reference.voice}" if reference else "")
-        episodes.append(_proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet))
+        heard.append(_proof_episode(script, voice, built, listener, lexicon, reference, progress or _quiet))
+    # A suspect is a word the voice says wrongly in a good share of the places it says it; the
+    # other mishearings are slips, where a sentence rather than the word trips the voice.
+    sentences = [text for episode, *_ in heard for text in episode.sentences]
+    misheard = Counter(entry_key(c.mishearing.word) for _, voice_found, _, _ in heard for c in voice_found)
+    suspect = {key for key, count in misheard.items() if count >= MIN_MISHEARD_SHARE * occurrences(key, sentences)}
+    episodes = []
+    for episode, voice_found, blamed, script in heard:
+        words = [c for c in voice_found if entry_key(c.mishearing.word) in suspect]
+        slips = [c for c in voice_found if entry_key(c.mishearing.word) not in suspect]
+        chapters = tuple(
+            dataclasses.replace(c, suspects=_grouped(words, said), slips=_grouped(slips, said),
+                                recogniser=_grouped(blamed, said))
+            for c, said in zip(episode.chapters, script.chapters)
+        )
+        episodes.append(dataclasses.replace(episode, chapters=chapters, mishearings=tuple(c.mishearing for c in words)))
     return ProofReport(tuple(episodes), ", ".join(dict.fromkeys(r for r in references if r)), guide.root)
+
+
+def occurrences(word: str, sentences: Sequence[str]) -> int:
+    """How often `word` occurs in `sentences`, as the lexicon would match it."""
+    pattern = word_pattern(word)
+    return sum(len(pattern.findall(text)) for text in sentences)
 
 
 def _quiet(what: str, done: int, total: int) -> None:
@@ -336,15 +363,10 @@ def _proof_episode(
         chapters.append(ChapterProof(number, mark.title, mark.start_ms, len(ref), errors, chars, char_edits))
         for words, blocks, before in scoring.misheard_words(path, ref, hyp):
             candidates += _candidates(words, blocks, before, listening, heard, chapter.id, mark.start_ms)
-    suspects, recognisers = _verify(candidates, listening, built, samples, listener, reference, script, progress)
-    chapters = [
-        dataclasses.replace(c, suspects=_grouped(suspects, said), recogniser=_grouped(recognisers, said))
-        for c, said in zip(chapters, script.chapters)
-    ]
-    return EpisodeProof(
-        script.slug, script.title, tuple(chapters), tuple(c.mishearing for c in suspects),
-        tuple(u.text for u in listening.utterances), voice,
-    )
+    voice_found, blamed = _verify(candidates, listening, built, samples, listener, reference, script, progress)
+    episode = EpisodeProof(script.slug, script.title, tuple(chapters),
+                           sentences=tuple(u.text for u in listening.utterances), voice=voice)
+    return episode, voice_found, blamed, script
 
 
 def _candidates(
@@ -428,8 +450,7 @@ def _grouped(candidates: list[_Candidate], chapter: ScriptChapter) -> tuple[Susp
             words.setdefault(entry_key(candidate.mishearing.word), []).append(candidate.mishearing)
     suspects = []
     for key, found in words.items():
-        pattern = word_pattern(key)
-        said = sum(len(pattern.findall(u.text)) for u in chapter.utterances)
+        said = occurrences(key, [u.text for u in chapter.utterances])
         heard = Counter(m.heard for m in found).most_common(1)[0][0]
         suspects.append(Suspect(key, heard, min(m.start_ms for m in found), len(found), max(said, len(found))))
     return tuple(suspects)

@@ -7,8 +7,8 @@ the word was misheard (and a couple where it was heard right, which must stay ri
 respelling the recogniser hears as the written word everywhere is kept, and written to the
 guide's lexicon with a comment; the next build then re-speaks only the sentences that have it.
 
-A word that is heard right in most of the places it is said is not respelled: there the
-sentence, not the word, trips the voice, and a respelling would change every other place too.
+Only suspects are respelled, not slips (see `proof.py`): where a word is heard right in most
+places, the sentence, not the word, trips the voice, and a respelling would change every place.
 """
 
 from __future__ import annotations
@@ -33,19 +33,16 @@ from audioguide.lexicon import (
     read_lexicon,
     word_pattern,
 )
-from audioguide.proof import EpisodeProof, Mishearing, ProofReport
+from audioguide.proof import EpisodeProof, Mishearing, ProofReport, occurrences
 
 Progress = Callable[[str, int, int], None]
 
 CARRIER = "The word {}, once more."
 MAX_CANDIDATES = 24
-MISHEARD_SENTENCES = 3
+MISHEARD_SENTENCES = 5
 """How many of the sentences where the word was misheard each respelling is tried in."""
-HEARD_SENTENCES = 2
-"""How many sentences where the word was heard right must stay right."""
-MIN_MISHEARD_SHARE = 1 / 3
-"""A word misheard in fewer of the places it is said is left to a rewording of its sentences."""
-
+HEARD_SENTENCES = 3
+"""How many sentences where the word was heard right it is tried in too (they must stay right)."""
 _VOWELS = "aeiouy"
 _ONSETS = {"bl", "br", "ch", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "ph", "pl", "pr", "qu", "sc", "sh",
            "sk", "sl", "sm", "sn", "sp", "st", "sw", "th", "tr", "tw", "wh", "wr"}
@@ -75,9 +72,10 @@ class Fix:
     heard: str
     respelling: str = ""
     """Empty when none was found or the word was left alone."""
-    passed: int = 0
     tried: int = 0
-    """Of the sentences it was tried in, how many heard the word as written."""
+    """In how many sentences (the carrier among them) the respelling was tried ..."""
+    failed: int = 0
+    """... and in how many of them the word was still not heard as written."""
     note: str = ""
     """Why it was left alone."""
 
@@ -173,18 +171,17 @@ def fix(report: ProofReport, *, progress: Progress | None = None) -> list[Fix]:
     fixes, entries = [], []
     for done, (key, (episode, found)) in enumerate(words.items(), start=1):
         heard = Counter(m.heard for m in found).most_common(1)[0][0]
-        said = _said_in(key, episode.sentences)
+        said = occurrences(key, episode.sentences)
         if key.lower() in by_hand:
             fixes.append(Fix(key, heard, note="has an entry written by hand, left as it is"))
-        elif len(found) < MIN_MISHEARD_SHARE * said:
-            fixes.append(Fix(key, heard, note=f"heard right {said - len(found)} of {said} times: "
-                                              "reword the sentences where it is not"))
         else:
             result = _search(key, heard, found, episode, lexicon, listener, progress, (done, len(words)))
             fixes.append(result)
             if result.respelling:
+                # Later words are tried with this one as the next build will say it.
+                lexicon = lexicon.with_word(key, result.respelling)
                 note = (f'heard as "{heard}" ({len(found)} of {said} times); this respelling was heard '
-                        f"as written in {result.passed} of {result.tried} sentences")
+                        f"as written in {result.tried - result.failed} of {result.tried} sentences tried")
                 entries.append(FoundEntry(key, result.respelling, note))
     if entries:
         add_words(path, entries)
@@ -206,46 +203,47 @@ def _suspects(report: ProofReport) -> dict[str, tuple[EpisodeProof, list[Mishear
     return chosen
 
 
-def _said_in(word: str, sentences: Sequence[str]) -> int:
-    pattern = word_pattern(word)
-    return sum(len(pattern.findall(text)) for text in sentences)
-
-
 def _search(
     word: str, heard: str, found: list[Mishearing], episode: EpisodeProof, lexicon: Lexicon,
     listener: hearing.Recogniser, progress: Progress | None, position: tuple[int, int],
 ) -> Fix:
-    """The first respelling heard as written in the carrier and every test sentence, or the one
-    heard so in most of them (if any is better than the word as it is)."""
+    """The first respelling heard as written in the carrier and every test sentence, else the
+    one that fails in the fewest of them, if that is fewer than the word as it is fails in."""
     assert episode.voice is not None
     voice = get_engine(episode.voice)
     misheard = list(dict.fromkeys(m.sentence for m in found))[:MISHEARD_SENTENCES]
     pattern = word_pattern(word)
     right = [s for s in dict.fromkeys(episode.sentences) if pattern.search(s) and s not in misheard]
     tests = [misheard[0], CARRIER.format(word), *misheard[1:], *right[:HEARD_SENTENCES]]
-    must_keep = set(right[:HEARD_SENTENCES])
     # What goes wrong in each sentence already, which a respelling may leave but not add to.
     before = {text: _misheard(text, lexicon, voice, listener) for text in tests}
-    best: tuple[int, str] = (0, "")
+    best, fewest = "", sum(bool(before[text] & _tokens_of_word(text, word)) for text in tests)
     options = candidates(word)
     for n, option in enumerate(options, start=1):
         if progress:
             progress(f"Respelling {word} ({position[0]} of {position[1]})", n, len(options))
         trial = lexicon.with_word(word, option)
-        passed = 0
+        failed = 0
         for text in tests:
-            wrong = _misheard(text, trial, voice, listener)
-            if wrong & _tokens_of_word(text, word) or not wrong <= before[text]:
-                passed = -1 if text in must_keep else passed
-                break
-            passed += 1
-        if passed == len(tests):
-            return Fix(word, heard, option, passed, len(tests))
-        if passed > best[0]:
-            best = (passed, option)
-    if best[0]:
-        return Fix(word, heard, best[1], best[0], len(tests))
-    return Fix(word, heard, note=f"none of {len(options)} respellings was heard as written")
+            failed += not _heard_as_written(text, word, trial, voice, listener, before[text])
+            if failed >= fewest:
+                break  # no better than the best so far: try the next
+        else:
+            if not failed:
+                return Fix(word, heard, option, len(tests))
+            best, fewest = option, failed
+    if best:
+        return Fix(word, heard, best, len(tests), fewest)
+    return Fix(word, heard, note=f"none of {len(options)} respellings was heard as written more often")
+
+
+def _heard_as_written(
+    text: str, word: str, lexicon: Lexicon, voice: Engine, listener: hearing.Recogniser, before: set[int],
+) -> bool:
+    """Whether `word` is heard as written in `text` said with `lexicon`, and nothing that was
+    heard right before goes wrong."""
+    wrong = _misheard(text, lexicon, voice, listener)
+    return not wrong & _tokens_of_word(text, word) and wrong <= before
 
 
 def _misheard(text: str, lexicon: Lexicon, voice: Engine, listener: hearing.Recogniser) -> set[int]:
