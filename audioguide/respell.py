@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from audioguide import hearing, scoring
 from audioguide.engines import Engine, get_engine
@@ -33,9 +32,8 @@ from audioguide.lexicon import (
     read_lexicon,
     word_pattern,
 )
+from audioguide.mishearing import Progress
 from audioguide.proof import EpisodeProof, Mishearing, ProofReport, occurrences
-
-Progress = Callable[[str, int, int], None]
 
 CARRIER = "The word {}, once more."
 MAX_CANDIDATES = 24

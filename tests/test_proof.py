@@ -64,7 +64,7 @@ def test_a_word_the_voice_garbles_is_a_suspect_with_its_time(garbled):
     assert suspect["count"] >= 1 and 0 < suspect["start_ms"] < report["episodes"][0]["chapters"][0].get("end_ms", 20_000)
     assert report["wer"] > 0
     assert "index.html#skin/1" in table
-    assert f'microneedling' in table and f'heard as "{suspect["heard"]}"' in table
+    assert 'microneedling' in table and f'heard as "{suspect["heard"]}"' in table
 
 
 def test_the_json_report_has_the_documented_shape(garbled):
