@@ -91,6 +91,8 @@ class Built:
 
 
 def built_episode(output_dir: Path, script: Script) -> Built:
+    """What `output_dir` holds for the episode of `script`: its MP3, chapters and cues, which
+    must have been built from these scripts (the cues say the same sentences)."""
     mp3 = output_dir / f"{script.slug}.mp3"
     chapters_file, vtt = output_dir / f"{script.slug}.chapters.json", output_dir / f"{script.slug}.vtt"
     for path in (mp3, chapters_file, vtt):
@@ -111,6 +113,7 @@ def built_episode(output_dir: Path, script: Script) -> Built:
 
 
 def utterances(script: Script) -> list[Utterance]:
+    """Every utterance of the script, chapter after chapter."""
     return [u for c in script.chapters for u in c.utterances]
 
 
