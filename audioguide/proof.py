@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide import hearing
-from audioguide.build import BuildOptions, episode_voices, load_guide, pauses_of, read_episode_script
+from audioguide.guide import BuildOptions, episode_voices, load_guide, pauses_of, read_episode_script
 from audioguide.engines import Engine, for_language, get_engine
 from audioguide.engines.base import primary_language
 from audioguide.errors import EngineError
@@ -45,6 +45,7 @@ from audioguide.mishearing import (
     utterances,
 )
 from audioguide.model import EngineSpec, ScriptChapter
+from audioguide.player import PLAYER_FILE, deep_link
 
 __all__ = ["ChapterProof", "EpisodeProof", "Mishearing", "ProofReport", "Suspect", "chapter_link", "proof"]
 
@@ -131,8 +132,8 @@ def _rate(chapters: Sequence[ChapterProof], errors: str, total: str) -> float:
 
 
 def chapter_link(slug: str, number: int) -> str:
-    """The chapter's deep link in the player page."""
-    return f"index.html#{slug}/{number}"
+    """The chapter's deep link in the player page ("index.html#<slug>/<number>")."""
+    return PLAYER_FILE + deep_link(slug, number)
 
 
 def proof(
