@@ -473,13 +473,13 @@ def _print_proof(report) -> None:
                 f"  {chapter.number:>3}  {_clock(chapter.start_ms):>7}  WER {chapter.wer:>6.1%}  "
                 f"{chapter.title[:44]:<44}  {chapter_link(episode.slug, chapter.number)}"
             )
-            for kind, found in (("", chapter.suspects), ("slip: ", chapter.slips)):
-                for suspect in found:
-                    heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
-                    click.echo(
-                        f"       {_clock(suspect.start_ms):>7}  {kind}{suspect.word:<24} heard as {heard} "
-                        f"({suspect.count} of {suspect.occurrences})"
-                    )
+            found = [("", s) for s in chapter.suspects] + [("slip: ", s) for s in chapter.slips]
+            for kind, suspect in sorted(found, key=lambda pair: pair[1].start_ms):
+                heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
+                click.echo(
+                    f"       {_clock(suspect.start_ms):>7}  {kind + suspect.word:<24} heard as {heard} "
+                    f"({suspect.count} of {suspect.occurrences})"
+                )
     suspects = sum(len(c.suspects) for e in report.episodes for c in e.chapters)
     slips = sum(len(c.slips) for e in report.episodes for c in e.chapters)
     blamed = sum(len(c.recogniser) for e in report.episodes for c in e.chapters)
