@@ -57,9 +57,12 @@ class Build:
 def write_archive(folder: Path, articles: int, words: int) -> list[Path]:
     """`articles` Markdown articles of about `words` words in SECTIONS sections, no sentence
     shared between them (so nothing of one comes from the cache of another)."""
-    text = long_article(articles * words, seed=11)
-    sentences = re.findall(r"[A-Z][^.#\n]*\.", text)
+    wanted = articles * words
+    sentences = re.findall(r"[A-Z][^.#\n]*\.", long_article(wanted, seed=11))
     per_article = max(SECTIONS + 1, len(sentences) // articles)
+    while len(sentences) < per_article * articles:  # too few, long sentences: a sentence for every part
+        wanted *= 2
+        sentences = re.findall(r"[A-Z][^.#\n]*\.", long_article(wanted, seed=11))
     paths = []
     for n in range(articles):
         mine = sentences[n * per_article : (n + 1) * per_article]
