@@ -72,3 +72,22 @@ def test_an_indented_quotation_with_semicolons_is_a_quote_not_code() -> None:
     assert parse_article(text, "text", "q.txt").sections[0].paragraphs[1] == (
         "> We walked because the buses had stopped; we kept walking because the road, once we were on it, "
         "was the best part of the day.")
+
+
+def test_an_underlined_title_over_one_short_paragraph_is_not_a_trailer() -> None:
+    text = ("Where the Keys Are\n------------------\n\nThe spare keys hang on the hook behind the pantry door,\n"
+            "and the shed key is the small brass one on the same ring.\n")
+    article = parse_article(text, "text", "keys.txt")
+    assert article.title == "Where the Keys Are" and article.notes == ()
+    assert article.sections[0].paragraphs == (
+        "The spare keys hang on the hook behind the pantry door, and the shed key is the small brass one "
+        "on the same ring.",)
+
+
+def test_a_short_trailer_after_a_rule_is_still_cut() -> None:
+    text = ("Tide Notes\n\nThe spring tides this month reach the top of the slipway twice.\n\n"
+            "The neap tides leave the lower steps dry for most of the afternoon.\n\n"
+            "----\nSent from the harbour office\n")
+    article = parse_article(text, "text", "tide.txt")
+    assert len(article.sections[0].paragraphs) == 2
+    assert article.notes == ("Dropped the trailer after line 7: 'Sent from the harbour office'",)

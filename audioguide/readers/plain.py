@@ -114,7 +114,12 @@ def _trailer(lines: list[str], parsed: Parsed) -> list[str]:
     content = [i for i, line in enumerate(lines) if line.strip()]
     tail = content[-6:]
     for i in tail:
-        if _SEPARATOR.match(lines[i]) and all(len(lines[j]) < 120 for j in content if j > i):
+        # A rule under a line of text is that line's underline (a heading), not a separator; and
+        # what follows a separator is a trailer only if it is the smaller part of the text.
+        underline = i > 0 and lines[i - 1].strip() and _UNDERLINE.match(lines[i])
+        after = [j for j in content if j > i]
+        if (_SEPARATOR.match(lines[i]) and not underline and len(after) < len(content) - len(after) - 1
+                and all(len(lines[j]) < 120 for j in after)):
             parsed.notes.append(f"Dropped the trailer after line {i + 1}: {_snippet(lines[i + 1:])}")
             return lines[:i]
     while content and _BOILERPLATE.match(lines[content[-1]].strip()):
