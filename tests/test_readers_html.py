@@ -13,6 +13,7 @@ import pytest
 from audioguide.article import parse_article, read_article
 from audioguide.readers.blocks import Heading
 from audioguide.readers.html_page import _prepared, parse_html
+from audioguide.readers.html_tags import parse_tags
 
 PAGES = Path(__file__).parent / "data" / "pages"
 PROSE = ("The tide came in over the mudflats faster than anyone on the path expected, and the "
@@ -120,3 +121,57 @@ def test_trafilatura_is_imported_only_when_a_page_is_read(tmp_path: Path) -> Non
             "article.parse_article('<p>' + 'word ' * 30 + '</p>', 'html', 'x.html'); "
             "assert 'trafilatura' in sys.modules")
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.md")], check=True)
+
+
+def test_code_in_a_quote_or_a_list_item_stays_code_and_a_command_alone_is_code() -> None:
+    html = page(f"""<main><h1>Lamps</h1><p>{PROSE}</p>
+        <blockquote><p>First, trim the wick:</p><pre><code>wick.trim(2)\nwick.light()</code></pre>
+        <p>Then close the glass.</p></blockquote>
+        <ul><li><p><code>lamp.dim()</code>: lowers the flame by one step.</p>
+        <pre><code>if lamp.lit {{\n    lamp.dim();\n}}</code></pre></li><li>Refill the oil weekly.</li></ul>
+        <p>To build the lamp tools:</p><ul><li><code>sudo make install --prefix=$HOME/lamps</code></li>
+        <li><code>lamp-tool --check &amp;&amp; lamp-tool --light</code></li></ul><p>{PROSE}</p></main>""")
+    blocks = parse_html(html).blocks
+    assert blocks[1:8] == [
+        "> First, trim the wick:", "```\nwick.trim(2)\nwick.light()\n```", "> Then close the glass.",
+        "- lamp.dim: lowers the flame by one step.", "```\nif lamp.lit {\n    lamp.dim();\n}\n```",
+        "- Refill the oil weekly.", "To build the lamp tools:"]
+    assert blocks[8] == "```\nsudo make install --prefix=$HOME/lamps\n\nlamp-tool --check && lamp-tool --light\n```"
+
+
+def test_signature_headings_of_an_api_reference_are_titled_by_name_without_badges() -> None:
+    method = ("<details open><summary><section class='method'><span class='rightside'>1.2.0 · "
+              "<a class='src' href='#'>Source</a></span><h4 class='code-header'>pub fn {name}(&amp;mut self, "
+              "level: <a href='#'>u8</a>) -&gt; <a href='#'>Result</a>&lt;(), Error&gt;</h4></section></summary>"
+              "<div class='docblock'><p>{text}</p></div></details>")
+    html = page(f"""<main><h1>Struct Lamp</h1><p>{PROSE}</p>
+        <h2>Implementations</h2><details open><summary><section class='impl'><a class='src rightside'
+        href='#'>Source</a><h3 class='code-header'>impl&lt;T: Oil&gt; <a href='#'>Lamp</a>&lt;T&gt;</h3>
+        </section></summary>{method.format(name='set_flame', text='Sets the height of the flame, in steps.')}
+        {method.format(name='trim_wick', text='Trims the wick so the flame burns evenly again.')}</details>
+        <h3><code>lamp.light([level][, callback])</code><a class="mark" href="#l">#</a></h3>
+        <p>Lights the lamp at the given level, or the last one used.</p></main>""")
+    blocks = parse_html(html).blocks
+    headings = [(b.text, b.level) for b in blocks if isinstance(b, Heading)]
+    assert headings == [("Implementations", 2), ("Lamp", 3), ("set_flame", 4), ("trim_wick", 4), ("lamp.light", 3)]
+    text = " ".join(b if isinstance(b, str) else b.text for b in blocks)
+    assert "Source" not in text and "1.2.0" not in text and "pub fn" not in text
+
+
+def test_a_page_whose_body_class_names_a_sidebar_is_still_read_by_its_tags() -> None:
+    html = ("<html class='js sidebar-visible'><body class='post has-sidebar'><nav>Menu</nav><main>"
+            f"<h1>Lamps</h1><p>{PROSE}</p></main></body></html>")
+    assert parse_tags(html).blocks == [PROSE.strip()]
+
+
+def test_release_notes_whose_items_are_links_are_read_whole() -> None:
+    versions = "".join(
+        f"<h2>Version 1.{n}</h2><h3>Language</h3><ul>" + "".join(
+            f"<li><a href='https://example.org/pull/{n}{i}'>Make the lamp {word} when the oil runs low</a></li>"
+            for i, word in enumerate(("dim", "flicker", "hiss", "cool", "stop")))
+        + "</ul><h3>Compatibility</h3><ul><li><a href='#'>The old wick size is no longer accepted</a></li></ul>"
+        for n in range(12))
+    html = page(f"<h1>Lamp Release Notes</h1><p>{PROSE}</p>{versions}")
+    blocks = parse_html(html).blocks
+    assert sum(isinstance(b, Heading) for b in blocks) == 36
+    assert sum(b.count("Make the lamp") for b in blocks if isinstance(b, str)) == 60

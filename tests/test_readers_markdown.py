@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from audioguide.article import parse_article
-from audioguide.readers.blocks import Heading, spoken_code
+from audioguide.readers.blocks import Heading
+from audioguide.readers.code import spoken_code
 from audioguide.readers.markdown import parse_markdown
 
 
@@ -36,8 +37,13 @@ def test_setext_heading_spans_its_paragraph_and_a_rule_is_not_one() -> None:
 
 
 def test_fences_hold_other_fences_and_tildes() -> None:
-    text = "````md\n```\ninner\n```\n````\n\n~~~\nx = 1\n~~~\n\nAfter.\n"
-    assert paragraphs(text) == ["```\n```\ninner\n```\n```", "```\nx = 1\n```", "After."]
+    text = "````md\n```\ninner\n```\n````\n\nThen:\n\n~~~\nx = 1\n~~~\n\nAfter.\n"
+    assert paragraphs(text) == ["```\n```\ninner\n```\n```", "Then:", "```\nx = 1\n```", "After."]
+
+
+def test_examples_in_a_row_are_one_example() -> None:
+    text = "Build it:\n\n```sh\nmake\n```\n\n```console\n$ ./run\n```\n\nDone.\n"
+    assert paragraphs(text) == ["Build it:", "```\nmake\n\n$ ./run\n```", "Done."]
 
 
 def test_html_blocks_are_read_as_html_and_comments_not_at_all() -> None:
@@ -63,9 +69,22 @@ def test_inline_code_is_said_as_words_and_symbols_are_left_out_with_a_note() -> 
     article = parse_article("Call `getElementById()` on `<div>` nodes, enclosed by `$(( ))` or `=>`.\n",
                             "markdown", "c.md")
     assert article.sections[0].paragraphs == ("Call get Element By Id on div nodes, enclosed by or .",)
-    assert article.notes == ("Left out inline code of symbols only: '$(( ))', '=>'",)
+    assert article.notes == ("Left out inline code a voice could only read as symbols: '$(( ))', '=>'",)
 
 
 def test_spoken_code() -> None:
     assert [spoken_code(c) for c in ("pip install x", "os.path.join()", "HTMLParser", "&&", " ")] == [
         "pip install x", "os.path.join", "HTMLParser", "", ""]
+
+
+def test_a_heading_of_code_is_titled_by_its_name_and_a_command_alone_is_code() -> None:
+    text = ("# Lamp API\n\nThe lamp module lights and dims lamps.\n\n"
+            "### `lamp.light([level][, callback])`\n\nLights the lamp.\n\n"
+            "#### <a name='dim'></a> `> lamp.dim(steps) -> Promise`\n\nDims it by some steps.\n\n"
+            "Install it with:\n\n`npm install --save lamp-tools`\n\n"
+            "- `lamp-tool --check && lamp-tool --light`\n- `lamp`: the command itself\n- `serde`\n")
+    parsed = parse_markdown(text)
+    assert [b for b in parsed.blocks if isinstance(b, Heading)] == [Heading("lamp.light", 3), Heading("lamp.dim", 4)]
+    assert parsed.blocks[-3:] == [
+        "Install it with:", "```\nnpm install --save lamp-tools\n\nlamp-tool --check && lamp-tool --light\n```",
+        "- lamp: the command itself\n- serde"]

@@ -40,6 +40,15 @@ def code_block(text: str) -> str:
     return "```\n" + text.strip("\n") + "\n```"
 
 
+def append_code(blocks: list[Block], text: str) -> None:
+    """Add a code block, joined to the code block just before it: examples in a row are one
+    example to the ear."""
+    if blocks and isinstance(blocks[-1], str) and blocks[-1].startswith("```"):
+        blocks[-1] = code_block(blocks[-1][3:-3].strip("\n") + "\n\n" + text.strip("\n"))
+    else:
+        blocks.append(code_block(text))
+
+
 def table_block(rows: list[list[str]], header: bool) -> str:
     lines = ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
     if header:
@@ -51,33 +60,25 @@ def list_block(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items if item)
 
 
-def spoken_code(code: str) -> str:
-    """Inline code the way a narrator reads it aloud: names as words, and nothing at all for a
-    snippet of symbols only (`$(( ))`, `=>`), which a voice could only read as punctuation."""
-    code = re.sub(r"\s+", " ", code).strip()
-    if not re.search(r"[^\W_]", code):
-        return ""
-    code = re.sub(r"</?([A-Za-z][\w-]*)[^<>]*>", r"\1", code)  # `<div>` is "div"
-    code = re.sub(r"(?<=\w)\(\)", "", code)  # a call's empty brackets are not said
-    code = re.sub(r"(?<![\w.])\./(?=\w)", "", code)  # `./run` is "run"
-    code = re.sub(r"(?<=\d)\s*\*\s*(?=\d)", " times ", code)
-    code = re.sub(r"\s*[$@%]?[(){}\[\]]{2,}\s*", " ", code).strip()  # `$((6 * 7))`: the sigils go
-    # camelCase and PascalCase names are said as the words they join.
-    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", code)
+CODE_GAP = "\x00"
+"""What a reader puts around code said as words, so that it stays a word of its own but no space
+is left before the punctuation after it."""
 
 
 def inline_text(parts: list[str]) -> str:
     """Inline pieces joined as one line of words; brackets left empty (code taken out) go."""
-    text = re.sub(r"\s+", " ", "".join(parts)).strip()
+    text = re.sub(r"\s*" + CODE_GAP + r"\s*(?=[,.;:!?](?:\s|$))", "", "".join(parts))
+    text = re.sub(r"\s+", " ", text.replace(CODE_GAP, " ")).strip()
     return re.sub(r"\s+(?:\(\s*\)|\[\s*\])", "", text)
 
 
-def symbol_code_note(snippets: list[str]) -> str | None:
-    """One note for the inline code snippets left out because they hold symbols only."""
+def unsaid_code_note(snippets: list[str]) -> str | None:
+    """One note for the inline code left out because a voice could only read it as symbols."""
     if not snippets:
         return None
-    shown = ", ".join(repr(s) for s in dict.fromkeys(snippets))
-    return f"Left out inline code of symbols only: {shown}"
+    unique = list(dict.fromkeys(snippets))
+    shown = ", ".join(repr(s) for s in unique[:8]) + (f" and {len(unique) - 8} more" if len(unique) > 8 else "")
+    return f"Left out inline code a voice could only read as symbols: {shown}"
 
 
 def title_from_lone_h1(parsed: Parsed) -> None:

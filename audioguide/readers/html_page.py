@@ -14,20 +14,17 @@ import html
 import re
 from collections import Counter
 
-from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, inline_text, list_block, spoken_code,
-                                       symbol_code_note, table_block, title_from_lone_h1)
+from audioguide.readers.blocks import Block, Heading, Parsed
+from audioguide.readers.code import code_heading
+from audioguide.readers.html_extract import extract
 from audioguide.readers.html_tags import parse_tags
 
-_HEADER_LINK = re.compile(r"^\s*[¶#§]\s*|\s*(?:[¶#§]|\[\s*edit\s*\])\s*$", re.I)
-_FOOTNOTE_MARK = re.compile(r"\s*\[?\s*(?:\d{1,3}|[a-z])\s*\]?\s*")
 _WIKI_CHROME = " | ".join(
     f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
     for name in ("infobox", "navbox", "reflist", "references", "reference", "mw-editsection", "hatnote",
                  "catlinks", "mw-jump-link", "noprint", "sistersitebox", "mw-cite-backlink"))
 """MediaWiki's own furniture (infoboxes, navigation boxes, reference lists and marks, edit links):
 the most common wiki engine marks it by class, and none of it is read aloud."""
-LAYOUT_CELL_WORDS = 60
-"""A table with a cell longer than this lays out a page; it is not read as a table."""
 MIN_WORDS = 20
 """An extract shorter than this is not trusted: the page is read by its tags instead."""
 
@@ -38,8 +35,9 @@ def parse_html(text: str) -> Parsed:
     page = parse_tags(text)
     tree = _prepared(text)
     total = _page_words(tree)
-    found = _extract(tree)
-    if found is None or _words(found.blocks) < MIN_WORDS or _same_but_flatter(found.blocks, page):
+    found = extract(tree)
+    if (found is None or _words(found.blocks) < MIN_WORDS or _same_but_flatter(found.blocks, page)
+            or _lost_the_structure(found.blocks, page)):
         found = page
     else:
         _restore_headings(found.blocks, page.blocks)
@@ -63,6 +61,14 @@ def _same_but_flatter(found: list[Block], page: Parsed) -> bool:
     got = Counter(_all_words(found))
     have = Counter(_all_words(page.blocks + ([Heading(page.title, 1)] if page.title else [])))
     return sum((got & have).values()) >= 0.9 * sum(got.values())
+
+
+def _lost_the_structure(found: list[Block], page: Parsed) -> bool:
+    """True when the extract is a small part of a long document of many headings: release notes
+    whose every item is a link look like navigation to the extractor, which keeps the headings and
+    little else."""
+    headings = sum(isinstance(b, Heading) for b in page.blocks)
+    return headings >= 10 and _words(page.blocks) > 3 * _words(found)
 
 
 def _all_words(blocks: list[Block]) -> list[str]:
@@ -123,35 +129,6 @@ def _opening(block: str, words: int = 8) -> str:
 def _words(blocks: list[Block]) -> int:
     return sum(len((b.text if isinstance(b, Heading) else b).split()) for b in blocks)
 
-
-def _extract(tree) -> Parsed | None:
-    """The main content as trafilatura finds it, as blocks; None when it finds none."""
-    import trafilatura
-    from lxml import etree
-
-    if tree is None:
-        return None
-    xml = trafilatura.extract(tree, output_format="xml", include_tables=True, include_formatting=True,
-                              include_images=False, include_comments=False, include_links=True,
-                              with_metadata=False, deduplicate=False)
-    if not xml:
-        return None
-    try:
-        root = etree.fromstring(xml.encode("utf-8"))
-    except etree.XMLSyntaxError:
-        return None
-    body = root.find("main")
-    walker = _Walker()
-    walker.walk(body if body is not None else root)
-    parsed = Parsed(blocks=walker.blocks)
-    if (note := symbol_code_note(walker.symbol_code)) is not None:
-        parsed.notes.append(note)
-    if walker.link_lists:
-        parsed.notes.append(f"Dropped {walker.link_lists} list{'s' if walker.link_lists > 1 else ''} of links")
-    title_from_lone_h1(parsed)
-    return parsed
-
-
 def _prepared(text: str):  # -> lxml element, or None
     """The page parsed by lxml, its figures' captions made paragraphs (trafilatura drops figures)."""
     import lxml.html
@@ -170,175 +147,26 @@ def _prepared(text: str):  # -> lxml element, or None
     for heading in tree.xpath("//*[@role='heading']"):
         level = heading.get("aria-level", "2")
         heading.tag = f"h{level}" if level in "123456" and len(level) == 1 else "h2"
+    for summary in tree.iter("summary"):
+        # A heading in a <summary> is its title; beside it sit badges, versions and "Source" links.
+        heading = summary.xpath(".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
+        if heading:
+            heading[0].tail = None
+            summary.getparent().replace(summary, heading[0])
+    for link in tree.xpath("//code//a"):
+        link.drop_tag()  # links inside code make the extractor tear the code apart
+    for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
+        for part in heading.xpath(".//*[self::div or self::br or self::p]"):
+            part.text = " " + (part.text or "")  # "Vec<T>where T: Clone" reads as two words
+        code = "".join(c.text_content() for c in heading.xpath(".//*[self::code or self::tt or self::kbd or self::samp]"
+                                                                 "[not(ancestor::code)]"))
+        title = code_heading(heading.text_content(), code, heading.get("class", ""))
+        if title is not None:  # a signature: the extractor would read it, or lose its name
+            for child in list(heading):
+                heading.remove(child)
+            heading.text = title
     for figure in tree.iter("figure"):
         figure.tag = "div"
     for caption in tree.iter("figcaption"):
         caption.tag = "p"
     return tree
-
-
-_BLOCKS = {"head", "p", "list", "table", "quote", "div", "main", "item", "cell", "row"}
-_LINKS_ONLY = 0.9
-"""A list whose every item, or a line of two links or more, is this much link text (related
-posts, a menu) is not read."""
-
-
-class _Run:
-    """Inline content between blocks: its text, and whether all of it is bold."""
-
-    def __init__(self, text: str | None = "") -> None:
-        self.parts = [text or ""]
-        self.bold_only = True
-        self.links = 0
-        self.link_chars = 0
-
-    def add(self, text: str, bold: bool = False, link: bool = False) -> None:
-        self.parts.append(text)
-        self.bold_only = self.bold_only and (bold or not text.strip())
-        self.links += link
-        self.link_chars += len(text.strip()) if link else 0
-
-    def tail(self, text: str | None) -> None:
-        self.add(text or "")
-
-    def links_only(self, text: str) -> bool:
-        return self.links >= 2 and self.link_chars >= _LINKS_ONLY * len(text.replace(" ", ""))
-
-
-class _Walker:
-    """trafilatura's XML elements as blocks in reading order."""
-
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.symbol_code: list[str] = []
-        self.link_lists = 0
-
-    def walk(self, element) -> None:
-        """A container's children: blocks in order, and the inline runs between them as
-        paragraphs, a short run all in bold as a heading (pages that style headings by hand).
-        Directly in the main part, only such headings are read: trafilatura leaves loose there
-        the bylines and dates it found beside the paragraphs."""
-        run = _Run(element.text)
-        run.bold_only = not (element.text or "").strip()
-        for child in element:
-            if child.tag in _BLOCKS or (child.tag == "code" and (
-                    "\n" in "".join(child.itertext()) or element.tag in ("main", "doc", "div"))):
-                self._end_run(run, element.tag)
-                run = _Run()
-                self.block(child)
-            else:
-                run.add(self.inline_element(child), child.tag == "hi" and child.get("rend") == "#b",
-                        child.tag == "ref")
-            run.tail(child.tail)
-        self._end_run(run, element.tag)
-
-    def _end_run(self, run: _Run, container: str) -> None:
-        text = inline_text(run.parts)
-        if not text:
-            return
-        if run.links_only(text):
-            self.link_lists += 1
-        elif run.bold_only and len(text.split()) <= 12 and text[-1] not in ".,;!?:":
-            self.blocks.append(Heading(text, 3))
-        elif container not in ("main", "doc", "div"):
-            self.blocks.append(text)
-
-    def block(self, element) -> None:
-        tag = element.tag
-        if tag == "head":
-            text = _HEADER_LINK.sub("", self.inline(element))
-            level = int(m.group(1)) if (m := re.fullmatch(r"h([1-6])", element.get("rend", ""))) else 2
-            if text:
-                self.blocks.append(Heading(text, level))
-        elif tag == "list":
-            self.listing(element)
-        elif tag == "table":
-            self.table(element)
-        elif tag == "quote":
-            if (quoted := " ".join(self.texts(element))):
-                self.blocks.append("> " + quoted)
-        elif tag == "code":
-            if "".join(element.itertext()).strip():
-                self.blocks.append(code_block("".join(element.itertext())))
-        else:
-            self.walk(element)
-
-    def listing(self, element) -> None:
-        """A list's items, nested lists flattened; a term and its definitions make one item."""
-        items: list[str] = []
-        linked = 0
-        for item in element.iter("item"):
-            text = inline_text(self.inline_parts(item, stop_at_lists=True))
-            links = sum(len(_tidy("".join(ref.itertext()))) for ref in item.iter("ref"))
-            linked += bool(text) and links >= _LINKS_ONLY * len(text)
-            previous = item.getprevious()
-            if (item.get("rend", "").startswith("dd") and items and previous is not None
-                    and previous.get("rend", "").startswith("dt")):
-                items[-1] = f"{items[-1].rstrip(':')}: {text}"
-            elif text:
-                items.append(text)
-        if items and linked == len(items) and len(items) >= 2:
-            self.link_lists += 1
-        elif items:
-            self.blocks.append(list_block(items))
-
-    def table(self, element) -> None:
-        """A data table as rows; a table that lays out a page (cells of prose) as its text."""
-        if any(len(" ".join(self.texts(cell)).split()) > LAYOUT_CELL_WORDS for cell in element.iter("cell")):
-            for cell in element.iter("cell"):
-                if cell.find(".//cell") is None:
-                    self.walk(cell)
-            return
-        rows = []
-        header = False
-        for n, row in enumerate(element.iter("row")):
-            cells = [_tidy(" ".join(self.texts(cell))) for cell in row.iter("cell")]
-            header = header or (n == 0 and all(cell.get("role") == "head" for cell in row.iter("cell")))
-            if any(cells):
-                rows.append(cells)
-        if rows:
-            width = max(map(len, rows))
-            self.blocks.append(table_block([row + [""] * (width - len(row)) for row in rows], header=header))
-
-    def texts(self, element) -> list[str]:
-        """The words of every paragraph-like run under an element."""
-        own = inline_text(self.inline_parts(element, stop_at_blocks=True))
-        out = [own] if own else []
-        for child in element:
-            if child.tag in _BLOCKS:
-                out.extend(self.texts(child))
-        return out
-
-    def inline(self, element) -> str:
-        return inline_text(self.inline_parts(element))
-
-    def inline_parts(self, element, stop_at_lists: bool = False, stop_at_blocks: bool = False) -> list[str]:
-        parts = [element.text or ""]
-        for child in element:
-            if (stop_at_lists and child.tag == "list") or (stop_at_blocks and child.tag in _BLOCKS):
-                parts.append(" ")
-            else:
-                parts.append(self.inline_element(child))
-            parts.append(child.tail or "")
-        return parts
-
-    def inline_element(self, element) -> str:
-        text = "".join(self.inline_parts(element))
-        if element.tag == "lb":
-            return " "
-        if element.tag == "code":
-            spoken = spoken_code(text)
-            if not spoken:
-                self.symbol_code.append(text.strip())
-            return f" {spoken} " if spoken else ""
-        if _FOOTNOTE_MARK.fullmatch(text) and (
-                (element.tag == "hi" and element.get("rend") == "#sup")
-                or (element.tag == "ref" and element.get("target", "").startswith("#"))):
-            return ""  # a footnote mark
-        if element.tag == "graphic":
-            return ""
-        return text
-
-
-def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

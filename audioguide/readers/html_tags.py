@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from audioguide.readers.blocks import Block, Heading, Parsed, code_block, table_block, title_from_lone_h1
+from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, table_block, title_from_lone_h1,
+                                       unsaid_code_note)
+from audioguide.readers.code import code_heading, spoken_code
 
+HEADER_LINK = re.compile(r"^\s*[¶#§]\s*|\s*(?:[¶#§]|\[\s*edit\s*\])\s*$", re.I)
+"""A heading's own anchor or edit link, which pages put before or after its text."""
 _SKIP_TAGS = {"nav", "footer", "aside", "script", "style", "form", "noscript", "template", "svg",
               "iframe", "button", "select", "canvas", "object", "dialog", "head"}
 _SKIP_NAMES = re.compile(
@@ -36,12 +40,16 @@ class _PageReader(HTMLParser):
         self.found: list[tuple[Block, bool]] = []
         self.text: list[str] = []
         self.heading: int | None = None
+        self.heading_class = ""
+        self.heading_code: list[str] = []  # the heading's text inside code elements
         self.items: list[str] | None = None
         self.rows: list[list[str]] | None = None
         self.header_row = False
         self.quote: list[str] | None = None
         self.pre = 0
         self.sup_start: int | None = None
+        self.code_start: int | None = None  # where the inline code being read began in `text`
+        self.unsaid_code: list[str] = []
         self.sup_link = False
         self.title_parts: list[str] = []
         self.in_title = False
@@ -62,15 +70,16 @@ class _PageReader(HTMLParser):
             self.flush()
         if tag in _VOID:
             return  # images are skipped: a figure speaks through its caption
+        # The classes of <html> and <body> describe the page ("has-sidebar"), not the element.
+        named = tag not in ("html", "body") and bool(_SKIP_NAMES.search(a.get("class", "") + " " + a.get("id", "")))
         skip = (tag in _SKIP_TAGS or a.get("role") in _SKIP_ROLES or "hidden" in a
-                or a.get("aria-hidden") == "true"
-                or bool(_SKIP_NAMES.search(a.get("class", "") + " " + a.get("id", ""))))
+                or a.get("aria-hidden") == "true" or named)
         # A page's own <header> is chrome; an article's <header> holds its title and byline.
         if tag == "header" and not self.in_main:
             skip = True
         self.stack.append((tag, skip))
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self.heading = int(tag[1])
+            self.heading, self.heading_class, self.heading_code = int(tag[1]), a.get("class", ""), []
         elif tag in ("ul", "ol") and self.items is None:
             self.items = []
         elif tag == "table" and self.rows is None:
@@ -81,6 +90,8 @@ class _PageReader(HTMLParser):
             self.quote = []
         elif tag == "pre":
             self.pre += 1
+        elif tag in ("code", "tt", "kbd", "samp") and not self.pre and self.code_start is None:
+            self.code_start = len(self.text)
         elif tag == "sup":
             self.sup_start, self.sup_link = len(self.text), False
         elif tag == "a" and self.sup_start is not None:
@@ -134,6 +145,13 @@ class _PageReader(HTMLParser):
             self.quote = None
         elif tag == "pre":
             self.pre -= 1
+        elif tag in ("code", "tt", "kbd", "samp") and self.code_start is not None:
+            raw = "".join(self.text[self.code_start:])
+            spoken = spoken_code(raw)
+            if not spoken and raw.strip():
+                self.unsaid_code.append(raw.strip())
+            self.text[self.code_start:] = [f" {spoken} "] if spoken else []
+            self.code_start = None
         elif tag == "title":
             self.in_title = False
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -144,10 +162,13 @@ class _PageReader(HTMLParser):
             self.title_parts.append(data)
         elif not self.skipping:
             self.text.append(data)
+            if self.heading is not None and any(t in ("code", "tt", "kbd", "samp") for t, _ in self.stack):
+                self.heading_code.append(data)
 
     def flush(self) -> None:
         raw = "".join(self.text)
         self.text = []
+        self.code_start = 0 if self.code_start is not None else None
         if self.pre:
             if raw.strip():
                 self._emit(code_block(raw))
@@ -158,7 +179,9 @@ class _PageReader(HTMLParser):
             return
         top = self.stack[-1][0] if self.stack else ""
         if self.heading is not None:
-            self._emit(Heading(words, self.heading))
+            title = code_heading(words, "".join(self.heading_code), self.heading_class)
+            if (words := HEADER_LINK.sub("", words) if title is None else title):
+                self._emit(Heading(words, self.heading))
         elif self.rows is not None and self.rows:
             self.rows[-1].append(words)
             self.header_row = self.header_row or (top == "th" and len(self.rows) == 1)
@@ -187,6 +210,8 @@ def parse_tags(text: str) -> Parsed:
                      if reader.meta.get(key)), "")
     parsed = Parsed(blocks=blocks, author=reader.meta.get("author", ""), language=language,
                     link=reader.meta.get("link"))
+    if (note := unsaid_code_note(reader.unsaid_code)) is not None:
+        parsed.notes.append(note)
     title_from_lone_h1(parsed)
     parsed.title = parsed.title or reader.meta.get("og_title") or page_title or None
     return parsed

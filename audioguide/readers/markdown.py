@@ -17,8 +17,9 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from audioguide.readers.blocks import (Heading, Parsed, code_block, inline_text, list_block, spoken_code,
-                                       symbol_code_note, table_block, title_from_lone_h1)
+from audioguide.readers.blocks import (Heading, Parsed, append_code, inline_text, list_block, table_block,
+                                       title_from_lone_h1, unsaid_code_note)
+from audioguide.readers.code import declared_name, is_name, spoken_code
 from audioguide.readers.html_tags import parse_tags
 
 _FRONT_KEYS = {"title": "title", "author": "author", "lang": "language", "language": "language",
@@ -37,7 +38,7 @@ def parse_markdown(text: str) -> Parsed:
     text = _toml_front_matter(text, parsed)
     walker = _Walker(text.split("\n"), parsed)
     walker.blocks(SyntaxTreeNode(_parser().parse(text)).children)
-    if (note := symbol_code_note(walker.symbol_code)) is not None:
+    if (note := unsaid_code_note(walker.unsaid_code)) is not None:
         parsed.notes.append(note)
     title_from_lone_h1(parsed)
     return parsed
@@ -72,7 +73,7 @@ class _Walker:
     def __init__(self, lines: list[str], parsed: Parsed) -> None:
         self.lines = lines
         self.parsed = parsed
-        self.symbol_code: list[str] = []
+        self.unsaid_code: list[str] = []
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> None:
         out = self.parsed.blocks
@@ -83,7 +84,9 @@ class _Walker:
                     if (match := re.match(r"^([A-Za-z_]+)\s*:\s*(.*)$", line)):
                         _front_matter_value(self.parsed, match.group(1), match.group(2))
             elif kind == "heading":
-                if (title := self.inline(node.children[0])):
+                code = _only_code(node.children[0])
+                # A heading made of code (an API reference's signature) is titled by its name.
+                if (title := declared_name(code) if code else self.inline(node.children[0])):
                     out.append(Heading(title, int(node.tag[1])))
             elif kind == "paragraph":
                 self.paragraph(node)
@@ -95,7 +98,7 @@ class _Walker:
             elif kind == "table":
                 self.table(node)
             elif kind in ("fence", "code_block"):
-                out.append(code_block(node.content))
+                append_code(out, node.content)
             elif kind == "html_block":
                 html = parse_tags(node.content)
                 # The page reader takes a lone <h1> for the title; here it is a heading like any.
@@ -108,26 +111,30 @@ class _Walker:
             start, end = node.map or (0, 0)
             source = " ".join(line.strip() for line in self.lines[start:end])
             self.parsed.notes.append(f"Skipped images without text: {source[:60]!r}")
+        elif (code := _only_code(inline)) and not is_name(code):
+            append_code(self.parsed.blocks, code)  # a command or an expression on its own
         elif (text := self.inline(inline)):
             self.parsed.blocks.append(text)
 
     def listing(self, node: SyntaxTreeNode) -> None:
-        """A list, nested lists flattened into it; code inside an item ends the list there."""
+        """A list, nested lists flattened into it; code inside an item (a block, or a paragraph
+        that is only a command) ends the list there."""
         items: list[str] = []
 
         def walk(lst: SyntaxTreeNode) -> None:
             for item in lst.children:
                 words: list[str] = []
                 for child in item.children:
+                    code = _only_code(child.children[0]) if child.type == "paragraph" else ""
                     if child.type in ("bullet_list", "ordered_list"):
                         items.append(" ".join(words))
                         words = []
                         walk(child)
-                    elif child.type in ("fence", "code_block"):
+                    elif child.type in ("fence", "code_block") or (code and not is_name(code)):
                         items.append(" ".join(words))
                         words = []
                         self._emit_list(items)
-                        self.parsed.blocks.append(code_block(child.content))
+                        append_code(self.parsed.blocks, code or child.content)
                     else:
                         words.extend(self.texts(child))
                 items.append(" ".join(words))
@@ -171,7 +178,7 @@ class _Walker:
             elif kind == "code_inline":
                 spoken = spoken_code(child.content)
                 if not spoken:
-                    self.symbol_code.append(child.content.strip())
+                    self.unsaid_code.append(child.content.strip())
                 parts.append(spoken)
             elif kind in ("softbreak", "hardbreak"):
                 parts.append(" ")
@@ -182,6 +189,26 @@ class _Walker:
             elif kind != "footnote_ref":
                 parts.extend(self._inline_parts(child))
         return parts
+
+
+def _only_code(inline: SyntaxTreeNode) -> str:
+    """The code of an inline run that holds inline code and nothing else (links and emphasis
+    around it, anchors and space aside); "" for any other run."""
+    code: list[str] = []
+
+    def walk(node: SyntaxTreeNode) -> bool:
+        for child in node.children:
+            if child.type == "code_inline":
+                code.append(child.content)
+            elif child.type in ("link", "em", "strong", "s"):
+                if not walk(child):
+                    return False
+            elif not (child.type in ("softbreak", "hardbreak", "html_inline")
+                      or child.type == "text" and not re.sub(r"[\s,.:;]", "", child.content)):
+                return False
+        return True
+
+    return " ".join(code).strip() if walk(inline) else ""
 
 
 def _only_images(inline: SyntaxTreeNode) -> bool:
