@@ -89,7 +89,10 @@ def parse_article(text: str, fmt: str, name: str) -> Article:
     text = _newlines(text)
     if not text.strip():
         raise ArticleError(f"{name}: the article is empty")
-    parsed = readers[fmt](text)
+    try:
+        parsed = readers[fmt](text)
+    except ArticleError as error:
+        raise ArticleError(f"{name}: {error}") from None
     return build_article(parsed, name)
 
 

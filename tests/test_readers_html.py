@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from audioguide.article import parse_article, read_article
+from audioguide.errors import ArticleError
 from audioguide.readers.blocks import Heading
 from audioguide.readers.html_page import _prepared, parse_html
 from audioguide.readers.html_tags import parse_tags
@@ -175,3 +176,13 @@ def test_release_notes_whose_items_are_links_are_read_whole() -> None:
     blocks = parse_html(html).blocks
     assert sum(isinstance(b, Heading) for b in blocks) == 36
     assert sum(b.count("Make the lamp") for b in blocks if isinstance(b, str)) == 60
+
+
+def test_a_redirect_stub_is_refused_in_one_line_and_a_page_that_also_redirects_is_read() -> None:
+    stub = page("<p>Redirecting to... <a href='lamps-2.html'>lamps-2.html</a>.</p>",
+                head="<title>Redirecting...</title><meta http-equiv='refresh' content='0; URL=lamps-2.html'>")
+    with pytest.raises(ArticleError, match=r"^stub.html: the page only sends its readers on to lamps-2.html "):
+        parse_article(stub, "html", "stub.html")
+    full = page(f"<article><h1>Lamps</h1><p>{PROSE * 2}</p></article>",
+                head="<meta http-equiv='refresh' content='300; url=lamps.html'>")
+    assert parse_article(full, "html", "lamps.html").sections[0].paragraphs == ((PROSE * 2).strip(),)

@@ -34,6 +34,8 @@ class Parsed:
     language: str = ""
     link: str | None = None
     notes: list[str] = field(default_factory=list)
+    redirect: str = ""
+    """Where a page sends its readers on to at once (`<meta http-equiv="refresh">`), if it does."""
 
 
 def code_block(text: str) -> str:

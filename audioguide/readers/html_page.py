@@ -14,6 +14,7 @@ import html
 import re
 from collections import Counter
 
+from audioguide.errors import ArticleError
 from audioguide.readers.blocks import Block, Heading, Parsed
 from audioguide.readers.code import code_heading
 from audioguide.readers.html_extract import extract
@@ -27,6 +28,8 @@ _WIKI_CHROME = " | ".join(
 the most common wiki engine marks it by class, and none of it is read aloud."""
 MIN_WORDS = 20
 """An extract shorter than this is not trusted: the page is read by its tags instead."""
+REDIRECT_WORDS = 40
+"""A page that redirects at once and shows fewer words than this is a stub, not an article."""
 
 
 def parse_html(text: str) -> Parsed:
@@ -35,6 +38,8 @@ def parse_html(text: str) -> Parsed:
     page = parse_tags(text)
     tree = _prepared(text)
     total = _page_words(tree)
+    if page.redirect and total < REDIRECT_WORDS:
+        raise ArticleError(f"the page only sends its readers on to {page.redirect} (a redirect, no article)")
     found = extract(tree)
     if (found is None or _words(found.blocks) < MIN_WORDS or _same_but_flatter(found.blocks, page)
             or _lost_the_structure(found.blocks, page)):

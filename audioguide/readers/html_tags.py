@@ -111,6 +111,8 @@ class _PageReader(HTMLParser):
             self.meta.setdefault("author", a["content"])
         elif tag == "meta" and a.get("property") == "og:title" and a.get("content"):
             self.meta.setdefault("og_title", a["content"])
+        elif tag == "meta" and a.get("http-equiv", "").lower() == "refresh" and "url=" in a.get("content", "").lower():
+            self.meta.setdefault("refresh", re.split(r"url\s*=\s*", a["content"], flags=re.I)[-1].strip("'\" "))
         elif tag == "link" and "canonical" in a.get("rel", "").split() and a.get("href"):
             self.meta.setdefault("link", a["href"])
 
@@ -209,7 +211,7 @@ def parse_tags(text: str) -> Parsed:
     language = next((reader.meta[key] for key in ("language", "content_language", "og_locale")
                      if reader.meta.get(key)), "")
     parsed = Parsed(blocks=blocks, author=reader.meta.get("author", ""), language=language,
-                    link=reader.meta.get("link"))
+                    link=reader.meta.get("link"), redirect=reader.meta.get("refresh", ""))
     if (note := unsaid_code_note(reader.unsaid_code)) is not None:
         parsed.notes.append(note)
     title_from_lone_h1(parsed)
