@@ -207,6 +207,12 @@ def _without_contents(blocks: list[Block], notes: list[str]) -> list[Block]:
                 notes.append(f"Dropped a table of contents under {block.text!r}")
                 i = end
                 continue
+            if contents_heading(block.text) and i + 1 < len(blocks) and isinstance(blocks[i + 1], Heading):
+                # The contents list under it was not kept (a page's links): its heading would
+                # only be joined to the first chapter's title.
+                notes.append(f"Dropped heading {block.text!r}: a table of contents, its list not read")
+                i += 1
+                continue
             if lists_only and references_heading(block.text):
                 notes.append(f"Dropped the section {block.text!r}: references and links, not for listening")
                 i = end

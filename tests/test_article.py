@@ -408,3 +408,14 @@ def test_dropped_summary_is_one_line_from_the_notes() -> None:
     assert dropped_summary(notes) == ("2 empty headings ('A', 'B'), boilerplate, "
                                       "inline code a voice could only read as symbols")
     assert dropped_summary(("Repeated text: x",)) == ""
+
+
+def test_a_contents_heading_whose_list_was_not_kept_is_not_joined_to_the_first_chapter() -> None:
+    from audioguide.article import build_article
+    from audioguide.readers.blocks import Heading, Parsed
+
+    parsed = Parsed(blocks=[Heading("Lamp Guide", 1), "How to keep an oil lamp burning.", Heading("Table of contents", 2),
+                            Heading("Synopsis", 3), "Trim, fill, light.", Heading("Description", 3), "More on each."])
+    article = build_article(parsed, "lamp.html")
+    assert [s.title for s in article.sections] == ["Lamp Guide", "Synopsis", "Description"]
+    assert "Dropped heading 'Table of contents': a table of contents, its list not read" in article.notes

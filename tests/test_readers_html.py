@@ -186,3 +186,14 @@ def test_a_redirect_stub_is_refused_in_one_line_and_a_page_that_also_redirects_i
     full = page(f"<article><h1>Lamps</h1><p>{PROSE * 2}</p></article>",
                 head="<meta http-equiv='refresh' content='300; url=lamps.html'>")
     assert parse_article(full, "html", "lamps.html").sections[0].paragraphs == ((PROSE * 2).strip(),)
+
+
+def test_sphinx_links_marked_reference_keep_their_text_and_mail_addresses_are_not_emptied() -> None:
+    html = page(f"""<div role="main"><section><h1>Lamps</h1><p>{PROSE}</p>
+        <p>See <a class="reference internal" href="wicks.html">the wick guide</a> and the
+        <a class="reference external" href="https://example.org/oil">oil tables</a> before lighting.</p>
+        <ul><li><p>Ada Lamplighter &lt;<a class="reference external" href="mailto:ada&#64;example.org">ada<span>&#64;</span>example<span>&#46;</span>org</a>&gt;</p></li></ul>
+        <p>{PROSE}</p></section></div>""")
+    text = " ".join(b for b in parse_html(html).blocks if isinstance(b, str))
+    assert "See the wick guide and the oil tables before lighting." in text
+    assert "Ada Lamplighter <ada@example.org>" in text

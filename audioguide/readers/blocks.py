@@ -71,7 +71,7 @@ def inline_text(parts: list[str]) -> str:
     """Inline pieces joined as one line of words; brackets left empty (code taken out) go."""
     text = re.sub(r"\s*" + CODE_GAP + r"\s*(?=[,.;:!?](?:\s|$))", "", "".join(parts))
     text = re.sub(r"\s+", " ", text.replace(CODE_GAP, " ")).strip()
-    return re.sub(r"\s+(?:\(\s*\)|\[\s*\])", "", text)
+    return re.sub(r"\s*(?:\(\s*\)|\[\s*\]|<\s*>)", "", text)
 
 
 def unsaid_code_note(snippets: list[str]) -> str | None:

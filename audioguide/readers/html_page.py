@@ -21,11 +21,13 @@ from audioguide.readers.html_extract import extract
 from audioguide.readers.html_tags import parse_tags
 
 _WIKI_CHROME = " | ".join(
-    f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-    for name in ("infobox", "navbox", "reflist", "references", "reference", "mw-editsection", "hatnote",
-                 "catlinks", "mw-jump-link", "noprint", "sistersitebox", "mw-cite-backlink"))
+    f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    for tag, name in (("*", "infobox"), ("*", "navbox"), ("*", "reflist"), ("ol", "references"),
+                      ("sup", "reference"), ("*", "mw-editsection"), ("*", "hatnote"), ("*", "catlinks"),
+                      ("*", "mw-jump-link"), ("*", "noprint"), ("*", "sistersitebox"), ("*", "mw-cite-backlink")))
 """MediaWiki's own furniture (infoboxes, navigation boxes, reference lists and marks, edit links):
-the most common wiki engine marks it by class, and none of it is read aloud."""
+the most common wiki engine marks it by class, and none of it is read aloud. A reference mark is a
+<sup> and a reference list an <ol>: Sphinx marks every link of its pages "reference"."""
 MIN_WORDS = 20
 """An extract shorter than this is not trusted: the page is read by its tags instead."""
 REDIRECT_WORDS = 40
@@ -158,8 +160,8 @@ def _prepared(text: str):  # -> lxml element, or None
         if heading:
             heading[0].tail = None
             summary.getparent().replace(summary, heading[0])
-    for link in tree.xpath("//code//a"):
-        link.drop_tag()  # links inside code make the extractor tear the code apart
+    for link in tree.xpath("//code//a | //a[starts-with(@href, 'mailto:') and contains(., '@')]"):
+        link.drop_tag()  # the extractor tears code apart at its links, and drops mail addresses
     for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
         for part in heading.xpath(".//*[self::div or self::br or self::p]"):
             part.text = " " + (part.text or "")  # "Vec<T>where T: Clone" reads as two words
