@@ -197,3 +197,15 @@ def test_sphinx_links_marked_reference_keep_their_text_and_mail_addresses_are_no
     text = " ".join(b for b in parse_html(html).blocks if isinstance(b, str))
     assert "See the wick guide and the oil tables before lighting." in text
     assert "Ada Lamplighter <ada@example.org>" in text
+
+
+def test_a_bare_pre_of_code_is_code_and_a_pre_of_prose_is_read() -> None:
+    html = page(f"""<article><h1>Lamps</h1><p>{PROSE}</p><p>Build the tools with:</p>
+        <pre>./configure\nmake\nmake install</pre><p>Declare the fuel at the top of the file:</p>
+        <pre>&lt;?lamp fuel="paraffin"?&gt;</pre>
+        <pre>The lamp was lit at dusk, as it had been for a hundred years,
+and the keeper wrote the hour in the log before he went down.</pre><p>{PROSE}</p></article>""")
+    blocks = parse_html(html).blocks
+    assert "```\n./configure\nmake\nmake install\n```" in blocks and '```\n<?lamp fuel="paraffin"?>\n```' in blocks
+    assert not any("configure" in b or "paraffin" in b for b in blocks if not b.startswith("```"))
+    assert any("the keeper wrote the hour in the log" in b and not b.startswith("```") for b in blocks)

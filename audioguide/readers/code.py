@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.\s|\$\s|#|//|/\*|<[a-z!?/])|[={}<>\\`]|;\s*$|__|->|::|\w\(|\w\.\w+\(")
+"""Signs of code in a line: prompts, comments, assignments, calls, braces."""
 _PROMPT = re.compile(r"^(?:>>>|\.\.\.|[$%#>])\s+")
 _TAG = re.compile(r"(?<![\w:])</?([A-Za-z][\w-]*)(?:\s[^<>]*)?/?>")
 _GENERICS = re.compile(r"(?<=[\w>)\]])<[^<>]*>|^<[^<>]*>(?=::)")
@@ -28,6 +30,16 @@ _KEYWORDS = {"pub", "fn", "const", "unsafe", "async", "extern", "static", "def",
              "inline", "export", "default", "macro", "mod", "module", "namespace", "dyn", "val", "readonly"}
 """Words that open a declaration, before the name it declares."""
 _NAME = re.compile(r"-{0,2}[^\W\d][\w.-]*(?:::[^\W\d][\w.-]*)*(?:\(\))?")
+
+
+def reads_as_code(text: str) -> bool:
+    """True for preformatted text that is code or a command, not a mail or a poem: most of its
+    lines show signs of code, or none of them is a sentence."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return False
+    prose = [line for line in lines if len(line.split()) >= 6 and re.search(r"[.!?,;:]\W*$", line)]
+    return sum(bool(CODE_LINE.search(line)) for line in lines) >= 0.5 * len(lines) or not prose
 
 
 def is_name(code: str) -> bool:

@@ -16,7 +16,7 @@ from collections import Counter
 
 from audioguide.errors import ArticleError
 from audioguide.readers.blocks import Block, Heading, Parsed
-from audioguide.readers.code import code_heading
+from audioguide.readers.code import code_heading, reads_as_code
 from audioguide.readers.html_extract import extract
 from audioguide.readers.html_tags import parse_tags
 
@@ -160,6 +160,12 @@ def _prepared(text: str):  # -> lxml element, or None
         if heading:
             heading[0].tail = None
             summary.getparent().replace(summary, heading[0])
+    for pre in tree.xpath("//pre[not(.//code)]"):
+        if reads_as_code(pre.text_content()):  # else the extractor reads it as a quote
+            code = lxml.html.Element("code")
+            code.text, pre.text = pre.text, None
+            code.extend(list(pre))
+            pre.append(code)
     for link in tree.xpath("//code//a | //a[starts-with(@href, 'mailto:') and contains(., '@')]"):
         link.drop_tag()  # the extractor tears code apart at its links, and drops mail addresses
     for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):

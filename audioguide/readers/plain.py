@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from audioguide.readers.blocks import Block, Heading, Parsed, code_block
+from audioguide.readers.code import CODE_LINE
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,30}):[ \t]*(.*)$")
 _HEADER_KEYS = {"from", "to", "cc", "date", "sent", "subject", "reply-to", "organization", "organisation",
@@ -25,8 +26,6 @@ _BOILERPLATE = re.compile(r"^(copyright\b|©|\(c\)\s*\d|all rights reserved|tags
 _ABBREVIATED = re.compile(r"\b(vs|Dr|Mr|Mrs|Ms|St|No|Vol|etc|e\.g|i\.e)\.\s", re.I)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to",
                 "vs", "with"}
-_CODE_LIKE = re.compile(r"^\s*(?:>>>|\.\.\.\s|\$\s|#|//|/\*|<[a-z!?/])|[={}<>\\`]|;\s*$|__|->|::|\w\(|\w\.\w+\(")
-"""Signs of code in a line: prompts, comments, assignments, calls, braces."""
 _EMACS_LINE = re.compile(r"-\*-.*-\*-")
 _LOCAL_VARIABLES = re.compile(r"^\W{0,4}\s*Local Variables:\s*\W{0,4}$")
 _LOCAL_END = re.compile(r"^\W{0,4}\s*End:\s*\W{0,4}$")
@@ -140,7 +139,7 @@ def _body_indent(lines: list[str]) -> int:
     """The indent of most of the prose: lines of six words or more vote for theirs."""
     votes: dict[int, int] = {}
     for line in lines:
-        if len(line.split()) >= 6 and not _CODE_LIKE.search(line):
+        if len(line.split()) >= 6 and not CODE_LINE.search(line):
             votes[_indent(line)] = votes.get(_indent(line), 0) + 1
     return max(sorted(votes), key=lambda indent: votes[indent]) if votes else 0
 
@@ -188,7 +187,7 @@ def _read_indented(lines: list[str]) -> list[Block]:
 def _reads_as_prose(lines: list[str]) -> bool:
     """Sentences, not code: words and ordinary punctuation, no sign of code on any line."""
     text = " ".join(line.strip() for line in lines)
-    if any(_CODE_LIKE.search(line) for line in lines) or len(text.split()) < 4:
+    if any(CODE_LINE.search(line) for line in lines) or len(text.split()) < 4:
         return False
     plain = sum(c.isalpha() or c.isspace() or c in ".,;:!?'\"’“”()-–—" for c in text)
     return plain >= 0.95 * len(text) and text.rstrip()[-1:] in ".!?;,:\"”’)"
@@ -252,7 +251,7 @@ def _heading_like(line: str) -> bool:
     if not text or len(text) > 100 or len(text.split()) > 14 or not re.search(r"[^\W\d_]", text):
         return False
     if (text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line)
-            or _CODE_LIKE.search(text)):
+            or CODE_LINE.search(text)):
         return False
     if re.search(r"[.!?]\s+\S", _ABBREVIATED.sub(" ", text + " ").strip()):
         return False
