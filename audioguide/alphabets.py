@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 _RANGES = {
     "GREEK": "\u0370-\u03ff\u1f00-\u1fff", "CYRILLIC": "\u0400-\u052f", "ARMENIAN": "\u0530-\u058f",
@@ -33,6 +34,16 @@ _NAMES = {"HAN": "Chinese characters", "HANGUL": "Korean", "HIRAGANA": "Japanese
 _LANGUAGES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
               "pt": "Portuguese", "nl": "Dutch"}
 _OPEN, _CLOSE = "([{「『“\"'«（【", ")]}」』”\"'»）】。、，！？：；"
+
+
+_STYLED = re.compile("[\U0001d400-\U0001d7ff\uff01-\uff5e]")
+"""Letters and digits styled for mathematics (𝑘, 𝐀, 𝟙) and fullwidth Latin (ＡＢＣ): a voice
+spells out their code points ("letter 1D458"), so they are read as the plain ones."""
+
+
+def plain_letters(text: str) -> str:
+    """`text` with mathematical and fullwidth letters and digits as plain ones: "𝑘 − 1" -> "k − 1"."""
+    return _STYLED.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def scripts_for(language: str) -> frozenset[str]:

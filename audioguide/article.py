@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from audioguide.alphabets import unsayable, unsayable_note, without_unsayable
+from audioguide.alphabets import plain_letters, unsayable, unsayable_note, without_unsayable
 from audioguide.clutter import (MAX_BOILERPLATE_WORDS, boilerplate_note, contents_heading, is_boilerplate,
                                 is_contents, references_heading, repetition_notes)
 from audioguide.errors import ArticleError
@@ -167,6 +167,9 @@ def _sayable(blocks: list[Block], language: str, notes: list[str]) -> list[Block
     passages: list[str] = []
     for block in blocks:
         text = block.text if isinstance(block, Heading) else block
+        if not text.startswith("```") and text != (plain := plain_letters(text)):
+            text = plain
+            block = Heading(text, block.level) if isinstance(block, Heading) else text
         found = [] if text.startswith("```") else unsayable(text, language)
         if found:
             passages.extend(found)

@@ -92,6 +92,11 @@ def clean_inline(text: str, lang: Lang) -> str:
     text = text.translate(_QUOTES)
     text = re.sub(r"\s+[—–]\s+|(?<!\d)—|—(?!\d)", ", ", text)
     text = re.sub(r"\s+&\s+", f" {lang.and_word} ", text)
+    # Signs of code in prose, as the voice can say them: it reads "a >= b" as "a equals b",
+    # "v8::Isolate" as "v8 colon colon Isolate" and "Help => About" as "Help equals About".
+    text = text.replace(">=", "≥").replace("<=", "≤").replace("!=", "≠")
+    text = re.sub(r"(?<=\w)::(?=\w)", " ", text)
+    text = re.sub(r"(?<=[\w)])\s*(?:=>|->)\s*(?=[\w(])", ", ", text)
     text = _strip_emoji(unicodedata.normalize("NFC", text).replace("\u00ad", ""))
     text = re.sub(r"[\u200b\u2060]", "", text)
     text = re.sub(r"\s+", " ", text).strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audioguide.alphabets import scripts_for, unsayable, unsayable_note, without_unsayable
+from audioguide.alphabets import plain_letters, scripts_for, unsayable, unsayable_note, without_unsayable
 from audioguide.article import parse_article
 
 
@@ -44,3 +44,9 @@ def test_an_english_article_loses_its_cjk_headings_items_and_words() -> None:
     assert article.sections[1].paragraphs == ("Read it in:",)
     assert article.notes == ("Left out text a voice for English cannot say (Chinese characters, Korean): "
                              "'翻訳', '简体中文', '日本語', '한국어', '안녕하세요'",)
+
+
+def test_letters_styled_for_mathematics_or_fullwidth_are_read_as_plain_letters() -> None:
+    assert plain_letters("yields 𝑘 − 𝐍 + 1 items, ＡＢＣ and 𝟙") == "yields k − N + 1 items, ABC and 1"
+    article = parse_article("# Counting\n\nThe iterator yields 𝑘 items.\n", "markdown", "k.md")
+    assert article.sections[0].paragraphs == ("The iterator yields k items.",) and article.notes == ()

@@ -157,6 +157,8 @@ def body(*paragraphs: str, language: str = "en") -> str:
         ("Version 3.11.2 of 2024-03-12, Lee et al.",
          "Version three point eleven point two of March twelfth, twenty twenty-four, Lee and colleagues."),
         ("In the 1990s and the '80s.", "In the nineteen nineties and the eighties."),
+        ("Needs Python >= 3.8, not != 3.9; see v8::Isolate and Help => About.",
+         "Needs Python ≥ three point eight, not ≠ three point nine; see v8 Isolate and Help, About."),
         ("At 50 km/h in -3 °C, x-3 kg.",
          "At fifty kilometers per hour in minus three degrees Celsius, x-three kilograms."),
     ],

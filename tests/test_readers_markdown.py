@@ -88,3 +88,9 @@ def test_a_heading_of_code_is_titled_by_its_name_and_a_command_alone_is_code() -
     assert parsed.blocks[-3:] == [
         "Install it with:", "```\nnpm install --save lamp-tools\n\nlamp-tool --check && lamp-tool --light\n```",
         "- lamp: the command itself\n- serde"]
+
+
+def test_emoji_shortcodes_are_not_read_but_times_and_paths_are() -> None:
+    text = "## :mega: Lamp news :tada:\n\nShips at 10:30:00 :+1: from `std::env` and key:value:pairs.\n"
+    parsed = parse_markdown(text)
+    assert parsed.blocks == [Heading("Lamp news", 2), "Ships at 10:30:00 from std env and key:value:pairs."]

@@ -22,6 +22,8 @@ from audioguide.readers.blocks import (Heading, Parsed, append_code, inline_text
 from audioguide.readers.code import declared_name, is_name, spoken_code
 from audioguide.readers.html_tags import parse_tags
 
+_SHORTCODE = re.compile(r"(?<![\w:]):(?:[a-z][a-z0-9_+-]*|\+1|-1):(?![\w:])")
+"""A GitHub emoji shortcode (`:rocket:`), which GitHub shows as a picture: a voice would say the word."""
 _FRONT_KEYS = {"title": "title", "author": "author", "lang": "language", "language": "language",
                "link": "link", "url": "link", "canonical_url": "link"}
 
@@ -174,7 +176,7 @@ class _Walker:
         for child in node.children:
             kind = child.type
             if kind == "text":
-                parts.append(child.content)
+                parts.append(_SHORTCODE.sub("", child.content))
             elif kind == "code_inline":
                 spoken = spoken_code(child.content)
                 if not spoken:
