@@ -1,4 +1,4 @@
-"""Reading an article (plain text, Markdown or HTML) into an `Article` of headed sections.
+"""Reading an article (plain text, Markdown, reStructuredText or HTML) into an `Article` of headed sections.
 
 `Section.paragraphs` hold *block text* (see `readers/blocks.py`): prose with inline markup
 removed, except for lists, tables, code and quotes, which narration reads differently. Each format
@@ -19,11 +19,17 @@ from audioguide.readers.blocks import Block, Heading, Parsed
 from audioguide.readers.html_page import parse_html
 from audioguide.readers.markdown import parse_markdown
 from audioguide.readers.plain import parse_plain_text
+from audioguide.readers.rst import parse_rst
 from audioguide.model import Article, Section
 
 FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-           ".mdown": "markdown", ".mkd": "markdown", ".html": "html", ".htm": "html", ".xhtml": "html"}
-_ALIASES = {"txt": "text", "md": "markdown", "htm": "html", "plain": "text"}
+           ".mdown": "markdown", ".mkd": "markdown", ".html": "html", ".htm": "html", ".xhtml": "html",
+           ".rst": "rst", ".rest": "rst"}
+_ALIASES = {"txt": "text", "md": "markdown", "htm": "html", "plain": "text", "restructuredtext": "rst"}
+_RST_SIGNS = re.compile(r"^\.\. (?:[\w:-]+::|_[^:\n]+:|\|[^|\n]+\|)|:[a-z]+(?::[a-z]+)?:`[^`\n]+`|"
+                        r"`[^`\n]+`__?(?!\w)|^[^\n]*\S::\n\n[ \t]+\S", re.M)
+"""Markup only reStructuredText has: directives, targets, substitutions, roles, hyperlink
+references and literal blocks opened by "::"."""
 MAX_SECTION_LEVEL = 3
 """Headings deeper than this fold into their parent section as a spoken line."""
 
@@ -41,6 +47,8 @@ def read_article(path: Path) -> Article:
         raise ArticleError(f"{path}: cannot be read ({error.strerror})") from None
     text = decode(data, str(path))
     fmt = FORMATS.get(path.suffix.lower()) or sniff_format(text)
+    if fmt == "text" and is_rst(text):
+        fmt = "rst"  # a README.txt or a PEP written in reStructuredText
     return parse_article(text, fmt, path.name)
 
 
@@ -70,22 +78,32 @@ def _newlines(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def is_rst(text: str) -> bool:
+    """True for text marked up as reStructuredText: a directive, a target or a link with its
+    address (`text <url>`_), or three other signs of markup only it has (roles alone turn up in
+    plain-text change logs copied from RST)."""
+    signs = [m.group(0) for m in _RST_SIGNS.finditer(text[:50_000])]
+    return len(signs) >= 3 or any(re.match(r"\.\. (?:[\w:-]+::|_)|`[^`]*<[^`>]+>`_", sign) for sign in signs)
+
+
 def sniff_format(text: str) -> str:
     """Guess the format of text from a file with an unknown extension."""
     head = text.lstrip()[:2000].lower()
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(body|p|h[1-6]|article)[\s>]", head):
         return "html"
+    if is_rst(text):
+        return "rst"
     if re.search(r"^(#{1,6} \S|---\s*$|```)|\]\(\S+\)|^\S.*\n(=+|-+)\s*$", text[:5000], re.M):
         return "markdown"
     return "text"
 
 
 def parse_article(text: str, fmt: str, name: str) -> Article:
-    """Parse article text; `fmt` is text, markdown or html and `name` the file name (for the slug)."""
+    """Parse article text; `fmt` is text, markdown, rst or html and `name` the file name (for the slug)."""
     fmt = _ALIASES.get(fmt.lower(), fmt.lower())
-    readers = {"text": parse_plain_text, "markdown": parse_markdown, "html": parse_html}
+    readers = {"text": parse_plain_text, "markdown": parse_markdown, "html": parse_html, "rst": parse_rst}
     if fmt not in readers:
-        raise ArticleError(f"{name}: unknown article format {fmt!r} (use text, markdown or html)")
+        raise ArticleError(f"{name}: unknown article format {fmt!r} (use text, markdown, rst or html)")
     text = _newlines(text)
     if not text.strip():
         raise ArticleError(f"{name}: the article is empty")

@@ -404,9 +404,9 @@ def test_dropped_summary_is_one_line_from_the_notes() -> None:
 
     notes = ("Dropped heading 'A': no text under it", "Dropped heading 'B': no text under it",
              "Dropped boilerplate: 'Subscribe'", "Repeated text: sections '01-a' and '02-b' are 90% the same",
-             "Left out inline code a voice could only read as symbols: '=>'")
+             "Left out inline code a voice cannot say: '=>'")
     assert dropped_summary(notes) == ("2 empty headings ('A', 'B'), boilerplate, "
-                                      "inline code a voice could only read as symbols")
+                                      "inline code a voice cannot say")
     assert dropped_summary(("Repeated text: x",)) == ""
 
 

@@ -114,7 +114,7 @@ DATA = Path(__file__).parent / "data"
 @pytest.mark.parametrize(
     ("path", "dropped", "notes"),
     [
-        (DATA / "articles" / "readme-toc.md", "images without text, inline code of symbols only, text a voice for "
+        (DATA / "articles" / "readme-toc.md", "images without text, inline code a voice cannot say, text a voice for "
          "English cannot say (Chinese characters, Korean), a table of contents under 'Table of Contents'", 4),
         (DATA / "articles" / "pep-lantern.txt", "the editor settings (Local Variables) on lines 84-89, "
          "the header block", 2),

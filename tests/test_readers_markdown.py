@@ -69,7 +69,7 @@ def test_inline_code_is_said_as_words_and_symbols_are_left_out_with_a_note() -> 
     article = parse_article("Call `getElementById()` on `<div>` nodes, enclosed by `$(( ))` or `=>`.\n",
                             "markdown", "c.md")
     assert article.sections[0].paragraphs == ("Call get Element By Id on div nodes, enclosed by or .",)
-    assert article.notes == ("Left out inline code a voice could only read as symbols: '$(( ))', '=>'",)
+    assert article.notes == ("Left out inline code a voice cannot say: '$(( ))', '=>'",)
 
 
 def test_spoken_code() -> None:

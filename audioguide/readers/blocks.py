@@ -80,7 +80,7 @@ def unsaid_code_note(snippets: list[str]) -> str | None:
         return None
     unique = list(dict.fromkeys(snippets))
     shown = ", ".join(repr(s) for s in unique[:8]) + (f" and {len(unique) - 8} more" if len(unique) > 8 else "")
-    return f"Left out inline code a voice could only read as symbols: {shown}"
+    return f"Left out inline code a voice cannot say: {shown}"
 
 
 def title_from_lone_h1(parsed: Parsed) -> None:

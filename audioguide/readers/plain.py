@@ -40,7 +40,7 @@ def parse_plain_text(text: str) -> Parsed:
     parsed = Parsed()
     lines = [line.rstrip() for line in re.sub(r"\f\n?", "\n", text.expandtabs(8)).split("\n")]
     lines = _editor_settings(lines, parsed)
-    lines = _header_block(lines, parsed)
+    lines = header_block(lines, parsed)
     lines = _trailer(lines, parsed)
     body = _body_indent(lines)
     chunks = _chunks(lines, body)
@@ -74,7 +74,7 @@ def _editor_settings(lines: list[str], parsed: Parsed) -> list[str]:
     return kept
 
 
-def _header_block(lines: list[str], parsed: Parsed) -> list[str]:
+def header_block(lines: list[str], parsed: Parsed) -> list[str]:
     """An RFC 822 header block (a mail's, a PEP's) that opens the text: its subject or title and
     its sender or author are metadata; the block is not read."""
     start = next((i for i, line in enumerate(lines) if line.strip()), 0)
