@@ -91,3 +91,23 @@ def test_a_short_trailer_after_a_rule_is_still_cut() -> None:
     article = parse_article(text, "text", "tide.txt")
     assert len(article.sections[0].paragraphs) == 2
     assert article.notes == ("Dropped the trailer after line 7: 'Sent from the harbour office'",)
+
+
+def test_an_underlined_question_is_a_heading_and_an_emphasised_date_under_it_is_not() -> None:
+    text = ("Lamp Notes\n\nWhat's New in Lamp 2.1?\n=======================\n*Released: 2024-03-02*\n\n"
+            "The wick sensor now reads the flame twice a second.\n\n"
+            "What's New in Lamp 2.0?\n=======================\n*Released: 2023-11-20*\n\n"
+            "The lamp remembers its last level when it is lit again.\n")
+    article = parse_article(text, "text", "notes.txt")
+    assert [s.title for s in article.sections] == ["What's New in Lamp 2.1?", "What's New in Lamp 2.0?"]
+    assert article.sections[0].paragraphs[0] == "*Released: 2024-03-02*"
+
+
+def test_a_wrapped_first_line_an_aside_and_a_column_listing_are_not_headings() -> None:
+    text = ("Keeping Lamps\n\nWhen a keeper lights the lamps on the long jetty where the old ferry\n"
+            "used to berth, the wicks must be trimmed first:\n - trim the wick\n - fill the oil\n"
+            "(See also the winter checklist, below.)\n\n"
+            "Files in this folder:\n\nwicks.txt     notes on wick sizes\nchimneys.txt  how to clean the glass\n")
+    article = parse_article(text, "text", "keeping.txt")
+    assert [s.title for s in article.sections] == ["Keeping Lamps"]
+    assert article.sections[0].paragraphs[0].startswith("When a keeper lights the lamps on the long jetty")

@@ -45,7 +45,8 @@ def parse_plain_text(text: str) -> Parsed:
     body = _body_indent(lines)
     chunks = _chunks(lines, body)
     first = chunks[0][1] if chunks and not chunks[0][0] else []
-    if first and _heading_like(first[0]) and not _NUMBERED_HEADING.match(first[0].strip()):
+    underlined = len(first) > 1 and _UNDERLINE.match(first[1]) and _underlined_heading(first[0], first[1])
+    if first and (_heading_like(first[0]) or underlined) and not _NUMBERED_HEADING.match(first[0].strip()):
         title = _display_heading(first[0])
         # The first line is the title, unless a header block gave another one.
         if parsed.title is None or parsed.title.lower() == title.lower():
@@ -213,7 +214,7 @@ def _read_block(lines: list[str]) -> list[Block]:
         bullet = _BULLET.match(line)
         if _UNDERLINE.match(line) or _SEPARATOR.match(line):
             flush()
-        elif _UNDERLINE.match(following) and _heading_like(line):
+        elif _UNDERLINE.match(following) and _underlined_heading(line, following):
             flush()
             out.append(Heading(_display_heading(line), 1 if following.strip()[0] == "=" else 2))
         elif bullet:
@@ -222,7 +223,8 @@ def _read_block(lines: list[str]) -> list[Block]:
             items.append(bullet.group(1).strip())
         elif items and line.startswith((" ", "\t")):
             items[-1] += " " + line.strip()
-        elif _heading_like(line) and (not para or not wrapped) and (not wrapped or _short(line, lines)):
+        elif (_heading_like(line) and (not para or not wrapped) and (not wrapped or _short(line, lines))
+              and not _continues(following)):
             flush()
             out.append(Heading(_display_heading(line), 2))
         elif para and (wrapped or line[:1].islower() or not para[-1].rstrip()[-1:] in ".!?:\"'”)"):
@@ -251,12 +253,29 @@ def _heading_like(line: str) -> bool:
     if not text or len(text) > 100 or len(text.split()) > 14 or not re.search(r"[^\W\d_]", text):
         return False
     if (text[-1] in ".!?:;,—–…\"”" or _BULLET.match(line) or _SEPARATOR.match(line)
+            or re.fullmatch(r"([*_]).+\1|\(.*\)", text)  # an emphasised line or an aside, not a heading
+            or re.search(r"\S {3,}\S", text)  # columns: a listing, not a heading
             or CODE_LINE.search(text)):
         return False
     if re.search(r"[.!?]\s+\S", _ABBREVIATED.sub(" ", text + " ").strip()):
         return False
     first_letter = next(c for c in text if c.isalpha())
     return first_letter.isupper() or not first_letter.islower()
+
+
+def _continues(line: str) -> bool:
+    """True for a line that carries on the sentence of the line above ("... where other leaf" /
+    "(producer) packages may ..."), which is then no heading; "(since 3.11)" under a title is an aside."""
+    return bool(re.match(r"\s*[\"'“‘]?[a-z]", line) or (re.match(r"\s*\([a-z]", line)
+                                                        and not re.fullmatch(r"\s*\(.*\)\s*", line)))
+
+
+def _underlined_heading(line: str, underline: str) -> bool:
+    """A line with a rule of about its length under it is a heading, a question or a line ending
+    in a colon too ("What's New in 2.7?"), when it is short and is not a list item."""
+    text = line.strip()
+    return (_heading_like(line) or (0 < len(text) <= 100 and not _BULLET.match(line) and not CODE_LINE.search(text)
+                                    and len(underline.strip()) >= 0.7 * len(text) and re.search(r"[^\W\d_]", text)))
 
 
 def _display_heading(line: str) -> str:
