@@ -16,6 +16,7 @@ from audioguide.clutter import (MAX_BOILERPLATE_WORDS, boilerplate_note, content
                                 is_contents, references_heading, repetition_notes)
 from audioguide.errors import ArticleError
 from audioguide.readers.blocks import Block, Heading, Parsed
+from audioguide.readers.code import declared_name
 from audioguide.readers.html_page import parse_html
 from audioguide.readers.markdown import parse_markdown
 from audioguide.readers.plain import parse_plain_text
@@ -119,6 +120,7 @@ def build_article(parsed: Parsed, name: str) -> Article:
     read, tables of contents, reference sections, boilerplate, and headings without text of their
     own; sections that repeat each other are noted."""
     stem = Path(name).stem
+    parsed.title = _call_named(parsed.title) if parsed.title else parsed.title
     title = parsed.title or _title_from_name(stem)
     language = language_tag(parsed.language) or "en"
     notes = list(parsed.notes)
@@ -185,6 +187,8 @@ def _sayable(blocks: list[Block], language: str, notes: list[str]) -> list[Block
     passages: list[str] = []
     for block in blocks:
         text = block.text if isinstance(block, Heading) else block
+        if isinstance(block, Heading) and text != (named := _call_named(text)):
+            block, text = Heading(named, block.level), named
         if not text.startswith("```") and text != (plain := plain_letters(text)):
             text = plain
             block = Heading(text, block.level) if isinstance(block, Heading) else text
@@ -299,6 +303,13 @@ def _settle(pending: list[Heading], following: Heading | None, notes: list[str])
     while pending and (following is None or following.level <= pending[-1].level):
         dropped = pending.pop()
         notes.append(f"Dropped heading {dropped.text!r}: no text under it")
+
+
+def _call_named(heading: str) -> str:
+    """A heading that is one call ("lamp.light(level)") titled by what it calls; others as they are."""
+    if re.fullmatch(r"[\w.:]+\([^()]*\)", heading.strip()):
+        return declared_name(heading) or heading
+    return heading
 
 
 def _ensure_stop(text: str) -> str:

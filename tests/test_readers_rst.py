@@ -71,3 +71,12 @@ def test_sections_nest_as_heading_levels() -> None:
     parsed = parse_rst("Top\n===\n\nIntro text.\n\nPart\n----\n\nPart text.\n\nDetail\n~~~~~~\n\nDetail text.\n")
     assert [b for b in parsed.blocks if isinstance(b, Heading)] == [Heading("Part", 2), Heading("Detail", 3)]
     assert parsed.title == "Top"
+
+
+def test_a_call_as_a_heading_is_titled_by_its_name_and_roles_with_nested_targets_keep_their_text() -> None:
+    text = ("Lamp calls.\n\nlamp.light(level)\n-----------------\n\nLights it.\n\n"
+            "lamp.dim(steps)\n---------------\n\nThe :prop:`WICK_SIZE <WICK_<size>>` property is read first.\n")
+    article = parse_article(text, "rst", "calls.rst")
+    assert [(s.title, s.paragraphs) for s in article.sections] == [
+        ("Introduction", ("Lamp calls.",)), ("lamp.light", ("Lights it.",)),
+        ("lamp.dim", ("The WICK_SIZE property is read first.",))]

@@ -258,7 +258,7 @@ class _Walker:
         if not match:
             return source
         role, content = match.groups()
-        title = re.fullmatch(r"(.*?)\s*<[^<>]*>", content, re.S)
+        title = re.fullmatch(r"(.*?)\s*<.*>", content, re.S)  # "text <target>", the target itself maybe <a<b>>
         content = title.group(1) if title else content
         if content.startswith("~"):  # Sphinx shows only the last part of "~package.Class.method"
             content = re.split(r"\.|::", content)[-1]
