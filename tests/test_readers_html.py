@@ -209,3 +209,9 @@ and the keeper wrote the hour in the log before he went down.</pre><p>{PROSE}</p
     assert "```\n./configure\nmake\nmake install\n```" in blocks and '```\n<?lamp fuel="paraffin"?>\n```' in blocks
     assert not any("configure" in b or "paraffin" in b for b in blocks if not b.startswith("```"))
     assert any("the keeper wrote the hour in the log" in b and not b.startswith("```") for b in blocks)
+
+
+def test_a_type_name_written_in_angle_brackets_is_read_as_the_name() -> None:
+    html = page(f"""<main><h1>Lamps</h1><p>{PROSE}</p><ul><li>Extends: <a class="type" href="#">&lt;LampBase&gt;</a></li>
+        <li>Returns: <a class="type" href="#">&lt;Promise&gt;</a> once the wick is lit.</li></ul><p>{PROSE}</p></main>""")
+    assert "- Extends: LampBase\n- Returns: Promise once the wick is lit." in parse_html(html).blocks

@@ -71,6 +71,8 @@ def inline_text(parts: list[str]) -> str:
     """Inline pieces joined as one line of words; brackets left empty (code taken out) go."""
     text = re.sub(r"\s*" + CODE_GAP + r"\s*(?=[,.;:!?](?:\s|$))", "", "".join(parts))
     text = re.sub(r"\s+", " ", text.replace(CODE_GAP, " ")).strip()
+    # A name in angle brackets written out as text (a type, "Extends: <EventEmitter>") is the name.
+    text = re.sub(r"<([A-Za-z][\w.]*(?:\[\])?)>", r"\1", text)
     return re.sub(r"\s*(?:\(\s*\)|\[\s*\]|<\s*>)", "", text)
 
 
