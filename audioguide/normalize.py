@@ -100,6 +100,7 @@ def clean_inline(text: str, lang: Lang) -> str:
     text = _strip_emoji(unicodedata.normalize("NFC", text).replace("\u00ad", ""))
     text = re.sub(r"[\u200b\u2060]", "", text)
     text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"(?<=\s)\.(?=[a-z][\w-]*\b)", f"{lang.dot} ", text)  # ".bashrc" is a name, not a full stop
     text = re.sub(r"\s+([,.;:!?])", r"\1", text) if lang.code != "fr" else text
     return re.sub(r"^[;,.:!?)\s]+", "", text)
 

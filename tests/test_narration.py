@@ -159,6 +159,8 @@ def body(*paragraphs: str, language: str = "en") -> str:
         ("In the 1990s and the '80s.", "In the nineteen nineties and the eighties."),
         ("Needs Python >= 3.8, not != 3.9; see v8::Isolate and Help => About.",
          "Needs Python ≥ three point eight, not ≠ three point nine; see v8 Isolate and Help, About."),
+        ("Add it to `.bashrc` and `~/.profile`, then log in again.",
+         "Add it to dot bashrc and home slash dot profile, then log in again."),
         ("At 50 km/h in -3 °C, x-3 kg.",
          "At fifty kilometers per hour in minus three degrees Celsius, x-three kilograms."),
     ],

@@ -29,13 +29,15 @@ from audioguide.readers.code import code_heading, declared_name, is_name, spoken
     ("<*const T>::as_ref", "as_ref"),
     ("&'a mut Config", "Config"),
     ("fn(&Frame) -> bool", "fn"),
+    ("~/.lamprc", "~/.lamprc"),                      # a path from home, said by narration
 ])
 def test_code_is_said_as_the_name_it_mentions(code: str, spoken: str) -> None:
     assert spoken_code(code) == spoken
 
 
 @pytest.mark.parametrize("code", ["=>", "$(( ))", "{x: 1}", "\\n", "a < b", "x || y", "&mut [T]",
-                                  "impl Tr for &mut I { type Item = I::Item; }", "#![allow(unused)]"])
+                                  "impl Tr for &mut I { type Item = I::Item; }", "#![allow(unused)]",
+                                  'eval "$(lamp init -)"'])
 def test_code_a_voice_could_only_read_as_symbols_is_not_said(code: str) -> None:
     assert spoken_code(code) == ""
 

@@ -22,7 +22,7 @@ _ARGUMENTS = re.compile(r"(?<=[\w!>\]])\([^()]*\)")
 _INDEX = re.compile(r"(?<=[\w!])\[[^\[\]]*\]")
 _OPERATORS = (("===", "="), ("!==", "≠"), ("==", "="), ("!=", "≠"), ("<=", "≤"), (">=", "≥"), ("&&", "&"))
 """Operators as the signs a voice reads as words ("≠" is "not equal to")."""
-_UNSAYABLE = re.compile(r"[{}\[\]<>;|\\^~`]|->|=>|::")
+_UNSAYABLE = re.compile(r"[{}\[\]<>;|\\^`$]|~(?!/)|->|=>|::")
 """What is left of code a voice could only read as punctuation."""
 _KEYWORDS = {"pub", "fn", "const", "unsafe", "async", "extern", "static", "def", "class", "struct", "enum",
              "union", "trait", "impl", "type", "typedef", "function", "func", "new", "let", "var", "mut",
