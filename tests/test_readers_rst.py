@@ -80,3 +80,14 @@ def test_a_call_as_a_heading_is_titled_by_its_name_and_roles_with_nested_targets
     assert [(s.title, s.paragraphs) for s in article.sections] == [
         ("Introduction", ("Lamp calls.",)), ("lamp.light", ("Lights it.",)),
         ("lamp.dim", ("The WICK_SIZE property is read first.",))]
+
+
+def test_an_object_directive_is_read_under_the_name_it_describes() -> None:
+    text = ("Lamp settings.\n\n.. variable:: LAMP_WICK_SIZE\n\n .. versionadded:: 2.3\n\n"
+            " Sets the size of the wick the lamp expects,\n in millimetres, when the sensor is missing.\n\n"
+            ".. py:function:: light(level, *, timeout=None)\n\n   Lights the lamp at the level given and waits for the flame.\n\n"
+            ".. variable:: LAMP_UNUSED\n\n .. versionadded:: 2.4\n")
+    assert parse_rst(text).blocks == [
+        "Lamp settings.", Heading("LAMP_WICK_SIZE", 4),
+        "Sets the size of the wick the lamp expects, in millimetres, when the sensor is missing.",
+        Heading("light", 4), "Lights the lamp at the level given and waits for the flame."]

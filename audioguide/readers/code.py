@@ -38,7 +38,8 @@ def reads_as_code(text: str) -> bool:
     lines = [line for line in text.split("\n") if line.strip()]
     if not lines:
         return False
-    prose = [line for line in lines if len(line.split()) >= 6 and re.search(r"[.!?,;:]\W*$", line)]
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(line.strip() for line in lines))
+    prose = [s for s in sentences if len(s.split()) >= 6 and re.search(r"[.!?][\"')]*$", s)]
     return sum(bool(CODE_LINE.search(line)) for line in lines) >= 0.5 * len(lines) or not prose
 
 

@@ -15,7 +15,7 @@ import re
 
 from audioguide.readers.blocks import (CODE_GAP, Heading, Parsed, append_code, inline_text, list_block, table_block,
                                        title_from_lone_h1, unsaid_code_note)
-from audioguide.readers.code import is_name, reads_as_code, spoken_code
+from audioguide.readers.code import declared_name, is_name, reads_as_code, spoken_code
 from audioguide.readers.plain import header_block
 
 _SETTINGS = {"report_level": 5, "halt_level": 5, "file_insertion_enabled": False, "raw_enabled": False,
@@ -25,8 +25,7 @@ _CODE_ROLES = re.compile(r"^(?:[a-z]+:)?(?:func|meth|class|mod|attr|exc|data|obj
                          r"struct|enum|option|envvar|command|program|file|samp|kbd|makevar|keyword|code|any)$")
 _UNREAD_DIRECTIVE = re.compile(r"^(?:auto\w*|toctree|literalinclude|include|program-output|command-output|"
                                r"image|figure|graphviz|plot|raw|code-block|sourcecode|highlight|index|"
-                               r"currentmodule|module|testsetup|testcleanup|doctest|testcode|testoutput|jinja|"
-                               r"(?:py|c|cpp|js|rst):\w+|[a-z]*function|[a-z]*method|[a-z]*class|data|attribute)$")
+                               r"currentmodule|module|testsetup|testcleanup|doctest|testcode|testoutput|jinja)$")
 """Sphinx directives whose body is code, references or other documents: not read."""
 _ADMONITIONS = {"note", "warning", "tip", "hint", "important", "caution", "danger", "error", "attention"}
 _SKIPPED = {"comment", "target", "substitution_definition", "pending", "footnote", "citation", "raw",
@@ -139,18 +138,23 @@ class _Walker:
     def directive(self, message, depth: int) -> None:
         """A directive docutils does not know (Sphinx's): its body read where it is prose."""
         source = next((child.astext() for child in message.children if child.tagname == "literal_block"), "")
-        match = re.match(r"\.\.\s+([\w:.-]+)::[^\n]*\n?(.*)", source, re.S)
+        match = re.match(r"\.\.\s+([\w:.-]+)::([^\n]*)\n?(.*)", source, re.S)
         if not match:
             return
-        name, content = match.groups()
+        name, argument, content = match.groups()
         lines = [line for line in content.split("\n") if not re.match(r"^\s+:[\w -]+:", line)]
         content = "\n".join(lines).strip("\n")
-        if _UNREAD_DIRECTIVE.match(name) or not content.strip() or reads_as_code(content):
+        prose = "\n".join(line for line in lines if not re.match(r"\s*\.\. [\w:-]+::", line))
+        if _UNREAD_DIRECTIVE.match(name) or not prose.strip() or reads_as_code(prose):
             self.left_out.setdefault("directives", []).append(name)
             return
         from docutils.core import publish_doctree
 
         inner = publish_doctree(_dedent(content), settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()})
+        # An object's description (`.. variable:: LAMP_DIR`, `.. function:: light(level)`) says
+        # first what it describes, as an API reference's heading would.
+        if (argument := argument.strip()) and (is_name(argument) or "(" in argument) and declared_name(argument):
+            self.out.append(Heading(declared_name(argument), max(depth, 4)))
         self.body(inner.children, depth)
 
     def listing(self, node, depth: int) -> None:
