@@ -91,3 +91,11 @@ def test_an_object_directive_is_read_under_the_name_it_describes() -> None:
         "Lamp settings.", Heading("LAMP_WICK_SIZE", 4),
         "Sets the size of the wick the lamp expects, in millimetres, when the sensor is missing.",
         Heading("light", 4), "Lights the lamp at the level given and waits for the flame."]
+
+
+def test_inline_code_in_a_directive_body_does_not_make_it_code() -> None:
+    text = (".. option:: --fresh\n\n .. versionadded:: 2.4\n\n Starts the lamp afresh: this removes the\n"
+            " ``wick.cache`` file and the ``soot/`` folder, and makes them again.\n")
+    assert parse_rst(text).blocks == [
+        Heading("--fresh", 4), "Starts the lamp afresh: this removes the wick.cache file and the soot/ folder, "
+        "and makes them again."]

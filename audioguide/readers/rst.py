@@ -145,6 +145,7 @@ class _Walker:
         lines = [line for line in content.split("\n") if not re.match(r"^\s+:[\w -]+:", line)]
         content = "\n".join(lines).strip("\n")
         prose = "\n".join(line for line in lines if not re.match(r"\s*\.\. [\w:-]+::", line))
+        prose = re.sub(r"``[^`]+``|:[\w:.-]+:`[^`]+`", "name", prose)  # inline code in prose is no sign of code
         if _UNREAD_DIRECTIVE.match(name) or not prose.strip() or reads_as_code(prose):
             self.left_out.setdefault("directives", []).append(name)
             return
