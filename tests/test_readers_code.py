@@ -66,6 +66,7 @@ def test_a_heading_is_code_when_its_words_are_mostly_code_or_its_class_says_so()
     assert code_heading("lamp.light(level)#", "lamp.light(level)") == "lamp.light"
     assert code_heading("pub fn dim(&mut self)", "", "code-header") == "dim"
     assert code_heading("Using the lamp.light() call", "lamp.light()") is None
+    assert code_heading("Scan the barcode", "", "barcode-title") is None
 
 
 def test_names_stand_alone_commands_do_not() -> None:

@@ -106,6 +106,7 @@ def code_heading(text: str, code_text: str, classes: str = "") -> str | None:
     names nothing; None for a heading of prose."""
     text = re.sub(r"\s+", " ", text).strip()
     code = re.sub(r"\s+", " ", code_text).strip()
-    if not text or not (re.search(r"code|\bsig", classes) or len(code) >= 0.8 * len(text)):
+    if not text or not (re.search(r"(?:^|[\s_-])(?:code|sig|signature)(?:$|[\s_-])", classes)
+                        or len(code) >= 0.8 * len(text)):
         return None
     return declared_name(re.sub(r"\s*[¶#§]\s*$|^\s*[¶#§]\s*", "", text))
