@@ -176,9 +176,9 @@ def _cause(error: Exception, timeout: float) -> str:
             return "connection refused"
         return f"cannot connect ({_last_words(reason)})"
     if isinstance(reason, e.ConnectTimeoutError):
-        return f"timed out connecting after {timeout:g} s"
+        return f"timed out after {timeout:g} s (connecting)"
     if isinstance(reason, e.ReadTimeoutError):
-        return f"timed out: no data for {timeout:g} s"
+        return f"timed out after {timeout:g} s (no data)"
     if isinstance(reason, e.SSLError):
         inner = next((a for a in reason.args if isinstance(a, ssl.SSLError)), None)
         if isinstance(inner, ssl.SSLCertVerificationError):
