@@ -6,12 +6,11 @@ becomes a one-line `Error: ...` and exit status 1; Ctrl-C ends with a one-line m
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from audioguide import __version__
+from audioguide import __version__, terminal
 from audioguide.errors import AudioguideError
 
 
@@ -70,27 +69,11 @@ def split(articles: tuple[str, ...], scripts_dir: Path, force: bool, verbose: bo
 
     Example: audioguide split https://blog.example/feed.xml --latest 3 --scripts-dir scripts
     """
-    from audioguide import article
-    from audioguide.sources import is_url
     from audioguide.split import split_source
 
     for source in articles:
         read, reports = split_source(source, scripts_dir, force=force, latest=latest)
-        for note in read.notes:
-            # Article notes arrive as "name: note"; what was dropped is summed up per article below.
-            if verbose or not article.dropped_summary([note.split(": ", 1)[-1]]):
-                click.echo(f"Warning: {note}", err=True)
-        one_file = len(read.episodes) == 1 and not is_url(source)
-        for (parsed, _), report in zip(read.episodes, reports):
-            label = Path(source).name if one_file else parsed.slug
-            click.echo(f"{label}: dropped {article.dropped_summary(parsed.notes) or 'nothing'}", err=True)
-            for name in report.kept:
-                click.echo(f"Kept {parsed.slug}/{name}: edited by hand (use --force to overwrite)", err=True)
-            click.echo(
-                f"{label}: {len(parsed.sections)} sections -> {scripts_dir / parsed.slug} "
-                f"({len(report.written)} written, {len(report.unchanged)} unchanged, "
-                f"{len(report.kept)} kept)"
-            )
+        terminal.print_split(source, read, reports, scripts_dir, verbose=verbose)
 
 
 @cli.command()
@@ -198,117 +181,16 @@ def build(
     if dry_run:
         from audioguide.plan import dry_run as plan_only
 
-        _print_dry_run(plan_only(list(sources), options))
+        terminal.print_dry_run(plan_only(list(sources), options))
         return
-    with _ProgressBar() as progress:
+    with terminal.ProgressBar() as progress:
         report = builder.build(list(sources), options, progress=progress)
-    for note in report.notes:
-        click.echo(f"Warning: {note}", err=True)
-    for episode in report.episodes:
-        state = "rebuilt" if episode.rebuilt else "unchanged"
-        loudness = (
-            f", {episode.loudness_lufs:.1f} LUFS" if episode.loudness_lufs is not None else ""
-        )
-        click.echo(
-            f"{episode.slug}.mp3: {state}, {episode.chapters} chapters, "
-            f"{_clock(episode.duration_ms)}{loudness}"
-        )
-    click.echo(
-        f"Spoke {report.spoken} utterances, {report.cached} from cache; "
-        f"{report.audio_ms / 60000:.1f} min of audio in {report.seconds:.1f} s -> "
-        f"{report.output_dir}"
-    )
+    terminal.print_build(report)
 
 
 def _cache_location(value: str | None) -> Path | str | None:
     """A cache URL as given; anything else is a folder."""
     return value if value is None or "://" in value else Path(value)
-
-
-def _print_dry_run(episodes) -> None:
-    for episode in episodes:
-        state = f"{episode.to_make} of {len(episode.sections)} chapters to make" if episode.rebuild else "unchanged"
-        click.echo(f"{episode.title} ({episode.slug}): {state}")
-        for section in episode.sections:
-            mark = "*" if section.make else " "
-            click.echo(
-                f" {mark}{section.title[:60]:<60} {section.words:>6} words  ~{_clock(section.ms)}"
-            )
-        click.echo(f"  {'total':<60} {episode.words:>6} words  ~{_clock(episode.ms)}")
-    to_make = sum(e.to_make for e in episodes)
-    chapters = sum(len(e.sections) for e in episodes)
-    rebuilt = sum(e.rebuild for e in episodes)
-    click.echo(
-        f"Would make {to_make} of {chapters} chapters (* above) and write {rebuilt} of "
-        f"{len(episodes)} episodes; ~{_clock(sum(e.ms for e in episodes))} of audio in all."
-    )
-
-
-class _ProgressBar:
-    """One progress bar over the chapters a build makes, with the whole build's episodes and
-    chapters and the pace in minutes of audio per minute; silent when output is piped."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._status = ""
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-
-    def __call__(self, progress) -> None:
-        if not sys.stderr.isatty() or not progress.to_make:
-            return
-        pace = progress.made_ms / 60000 / (progress.seconds / 60) if progress.seconds > 0 else 0.0
-        self._status = (
-            f"episodes {progress.episodes_done}/{progress.episodes}, "
-            f"chapters {progress.chapters_done}/{progress.chapters}, {pace:.1f} min of audio/min"
-        )
-        if self._bar is None:
-            self._bar = click.progressbar(
-                length=progress.to_make, label="Making chapters", file=sys.stderr, show_pos=True,
-                show_eta=True, item_show_func=lambda _: self._status,
-            )
-            self._bar.__enter__()
-        step = progress.made - self._bar.pos
-        self._bar.update(step, self._status)
-        if not step:  # click redraws only on a step; the counts beside the bar moved all the same
-            self._bar.render_progress()
-
-
-class _LabelledBar:
-    """A progress bar per labelled piece of work (a new bar when the label changes); silent when
-    output is piped."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._label = ""
-
-    def __enter__(self) -> _LabelledBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if self._bar is None or label != self._label:
-            self._close()
-            self._label = label
-            self._bar = click.progressbar(
-                length=total, label=label[:40], file=sys.stderr, show_pos=True, show_eta=True
-            )
-            self._bar.__enter__()
-        self._bar.update(done - self._bar.pos)
-
-    def _close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
 
 
 @cli.command()
@@ -321,7 +203,7 @@ def chapters(mp3: Path) -> None:
     from audioguide.tags import read_chapters
 
     for mark in read_chapters(mp3):
-        click.echo(f"{_clock(mark.start_ms, precise=True)}  {_clock(mark.end_ms, precise=True)}  {mark.title}")
+        click.echo(f"{terminal.clock(mark.start_ms, precise=True)}  {terminal.clock(mark.end_ms, precise=True)}  {mark.title}")
 
 
 @cli.command()
@@ -332,22 +214,7 @@ def voices() -> None:
     """
     from audioguide.engines import list_voices
 
-    rows = [
-        (
-            v.engine,
-            v.voice,
-            v.language,
-            f"{v.sample_rate} Hz",
-            "offline" if v.offline else "online",
-            "yes" if v.available else f"no: {v.reason}",
-        )
-        for v in list_voices()
-    ]
-    header = ("ENGINE", "VOICE", "LANGUAGE", "RATE", "NEEDS", "CAN RUN HERE")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [str(c).ljust(w) for c, w in zip(row, widths)]
-        click.echo("  ".join([*cells, str(row[-1])]))
+    terminal.print_voices(list_voices())
 
 
 @cli.command()
@@ -444,7 +311,7 @@ def proof(sources: tuple[Path, ...], output_dir: Path, json_file: Path | None, f
     from audioguide import proof as proofing
     from audioguide.files import write_atomic
 
-    with _LabelledBar() as progress:
+    with terminal.LabelledBar() as progress:
         report = proofing.proof(list(sources), output_dir, model=model, progress=progress)
     if json_file is not None:
         text = json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
@@ -453,60 +320,13 @@ def proof(sources: tuple[Path, ...], output_dir: Path, json_file: Path | None, f
         else:
             write_atomic(json_file, text)
     if json_file is None or str(json_file) != "-":
-        _print_proof(report)
+        terminal.print_proof(report)
     if fix:
         from audioguide import respell
 
-        with _LabelledBar() as progress:
+        with terminal.LabelledBar() as progress:
             fixes = respell.fix(report, progress=progress)
-        _print_fixes(fixes, report.scripts)
-
-
-def _print_proof(report) -> None:
-    from audioguide.proof import chapter_link
-
-    for episode in report.episodes:
-        words = sum(c.words for c in episode.chapters)
-        click.echo(f"{episode.title} ({episode.slug}): WER {episode.wer:.2%}, CER {episode.cer:.2%} of {words} words")
-        for chapter in episode.chapters:
-            click.echo(
-                f"  {chapter.number:>3}  {_clock(chapter.start_ms):>7}  WER {chapter.wer:>6.1%}  "
-                f"{chapter.title[:44]:<44}  {chapter_link(episode.slug, chapter.number)}"
-            )
-            found = [("", s) for s in chapter.suspects] + [("slip: ", s) for s in chapter.slips]
-            for kind, suspect in sorted(found, key=lambda pair: pair[1].start_ms):
-                heard = f'"{suspect.heard}"' if suspect.heard else "nothing"
-                click.echo(
-                    f"       {_clock(suspect.start_ms):>7}  {kind + suspect.word:<24} heard as {heard} "
-                    f"({suspect.count} of {suspect.occurrences})"
-                )
-    suspects = sum(len(c.suspects) for e in report.episodes for c in e.chapters)
-    slips = sum(len(c.slips) for e in report.episodes for c in e.chapters)
-    blamed = sum(len(c.recogniser) for e in report.episodes for c in e.chapters)
-    reference = f"; {blamed} more blamed on the recogniser (the reference voice {report.reference_voice} is misheard there too)" \
-        if report.reference_voice else "; no reference voice to tell the recogniser's mishearings apart"
-    click.echo(f"Guide: WER {report.wer:.2%}, CER {report.cer:.2%}; {suspects} suspect words, {slips} slips{reference}")
-
-
-def _print_fixes(fixes, scripts: Path | None) -> None:
-    written = [f for f in fixes if f.respelling]
-    for found in fixes:
-        if found.respelling:
-            click.echo(f'Respelled {found.word} as "{found.respelling}": heard as written in '
-                       f"{found.tried - found.failed} of {found.tried} sentences tried")
-        else:
-            click.echo(f"Left {found.word}: {found.note}")
-    if written:
-        click.echo(f"Wrote {len(written)} entries to {scripts / 'lexicon.toml' if scripts else 'the lexicon'}; "
-                   "run `audioguide build` to re-speak the sentences that have them")
-
-
-def _clock(ms: int, *, precise: bool = False) -> str:
-    seconds, millis = divmod(ms, 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    text = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-    return f"{text}.{millis:03d}" if precise else text
+        terminal.print_fixes(fixes, report.scripts)
 
 
 def main() -> None:
