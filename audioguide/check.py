@@ -6,12 +6,10 @@ Every problem names the file it is about and says in one line what is wrong, so 
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
@@ -21,11 +19,10 @@ from urllib.parse import unquote, urlsplit
 
 import mutagen
 from mutagen.mp3 import MP3
-from PIL import Image, UnidentifiedImageError
 
-from audioguide.errors import AudioError, AudioguideError
+from audioguide.check_media import artwork_problems, loudness_problems
+from audioguide.errors import AudioguideError
 from audioguide.feed import FEED_FILE, NAMESPACES
-from audioguide.ffmpeg import measure_loudness
 from audioguide.sidecars import (
     parse_timestamp,
     read_chapters_json,
@@ -34,11 +31,7 @@ from audioguide.sidecars import (
 )
 from audioguide.webapp import lint_site
 
-TARGET_LUFS = -16.0
-LUFS_TOLERANCE = 1.0
-MAX_TRUE_PEAK_DBTP = -1.0
 DURATION_TOLERANCE_S = 1.0
-ARTWORK_PIXELS = (1400, 3000)
 
 
 @dataclass(frozen=True)
@@ -78,7 +71,9 @@ def check_output(output_dir: Path, *, loudness: bool = True) -> list[Problem]:
         problems.extend(_check_item(item, number, folder, guids))
     problems.extend(Problem(name, message) for name, message in lint_site(output_dir))
     if loudness:
-        problems.extend(_check_loudness(folder.audio_files))
+        problems.extend(
+            Problem(name, message) for name, message in loudness_problems(folder.audio_files)
+        )
     return problems
 
 
@@ -178,7 +173,7 @@ def _check_channel(channel: ET.Element, folder: _Folder) -> Iterator[Problem]:
 
 
 def _check_artwork(url: str, folder: _Folder) -> Iterator[Problem]:
-    """Apple's artwork rules: square, 1400 to 3000 pixels a side, JPEG or PNG, RGB."""
+    """The artwork at `url`, checked once however many times the feed links to it."""
     path, why = folder.find(url)
     if path is None:
         yield Problem(FEED_FILE, f"artwork {why}")
@@ -187,23 +182,7 @@ def _check_artwork(url: str, folder: _Folder) -> Iterator[Problem]:
         return
     folder.checked_artwork.add(path)
     name = folder.name(path)
-    try:
-        with Image.open(path) as image:
-            kind, mode, (width, height) = image.format, image.mode, image.size
-    except (OSError, UnidentifiedImageError):
-        yield Problem(name, "artwork is not an image Pillow can read")
-        return
-    if kind not in ("JPEG", "PNG"):
-        yield Problem(name, f"artwork is {kind}, expected JPEG or PNG")
-    elif path.suffix.lower() not in {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}[kind]:
-        yield Problem(name, f"artwork is {kind} but named {path.suffix!r}")
-    low, high = ARTWORK_PIXELS
-    if width != height:
-        yield Problem(name, f"artwork is {width}x{height} px, expected a square")
-    if not (low <= width <= high and low <= height <= high):
-        yield Problem(name, f"artwork is {width}x{height} px, expected {low} to {high} px a side")
-    if mode != "RGB":
-        yield Problem(name, f"artwork colour mode is {mode}, expected RGB")
+    yield from (Problem(name, message) for message in artwork_problems(path))
 
 
 def _check_item(
@@ -384,38 +363,3 @@ def _check_transcript(
     for number, (before, cue) in enumerate(pairwise(cues), start=2):
         if cue.start_ms < before.start_ms:
             yield Problem(name, f"cue {number} starts before cue {number - 1}")
-
-
-def _check_loudness(audio_files: Iterable[Path]) -> list[Problem]:
-    """Integrated loudness and true peak of each MP3, measured in parallel by ffmpeg's ebur128."""
-    paths = list(dict.fromkeys(audio_files))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        measured = list(pool.map(_measured, paths))
-    problems = []
-    for path, found in zip(paths, measured, strict=True):
-        if isinstance(found, AudioError):
-            problems.append(Problem(path.name, str(found)))
-            continue
-        lufs, peak = found
-        if abs(lufs - TARGET_LUFS) > LUFS_TOLERANCE:
-            problems.append(
-                Problem(
-                    path.name,
-                    f"integrated loudness is {lufs:.1f} LUFS, "
-                    f"expected {TARGET_LUFS:.0f} ± {LUFS_TOLERANCE:.0f}",
-                )
-            )
-        if peak > MAX_TRUE_PEAK_DBTP:
-            problems.append(
-                Problem(
-                    path.name, f"true peak is {peak:.1f} dBTP, above {MAX_TRUE_PEAK_DBTP:.0f} dBTP"
-                )
-            )
-    return problems
-
-
-def _measured(path: Path) -> tuple[float, float] | AudioError:
-    try:
-        return measure_loudness(path)
-    except AudioError as error:
-        return error

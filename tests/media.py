@@ -1,4 +1,5 @@
-"""Independent readers of what audioguide writes: ffmpeg decodes and lists, nothing of ours."""
+"""Independent readers of what audioguide writes: ffmpeg decodes and lists, nothing of ours;
+and audio that ffmpeg makes for tests, shaped like ours."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from audioguide.ffmpeg import ffmpeg_exe
+
+# ffmpeg's default sine (amplitude 1/8) measures -22.2 LUFS as a 3 s mono MP3 at 64 kb/s.
+TO_PODCAST_LOUDNESS_DB = 6.2
 
 
 def decode_mp3(path: Path, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
@@ -53,3 +57,13 @@ def mpeg_audio(path: Path) -> bytes:
     for byte in data[6:10]:  # a syncsafe integer: 7 bits per byte
         size = size << 7 | byte & 0x7F
     return data[10 + size :]
+
+
+def encode_sine(path: Path, *, gain_db: float = TO_PODCAST_LOUDNESS_DB, seconds: int = 3) -> None:
+    """A short mono MP3 shaped like the ones assembly writes: 22,050 Hz, 64 kb/s."""
+    source = f"sine=frequency=440:duration={seconds}:sample_rate=22050"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source,
+         "-af", f"volume={gain_db}dB", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
+        check=True,
+    )  # fmt: skip
