@@ -41,14 +41,8 @@ from threadpoolctl import threadpool_limits
 from audioguide import dsp, mp3
 from audioguide.errors import AudioError
 from audioguide.ffmpeg import ffmpeg_exe, ffmpeg_version
-from audioguide.loudness import (
-    LoudnessMeter,
-    db_to_gain,
-    gain_to_db,
-    integrated_loudness,
-    limit,
-    peak_envelope,
-)
+from audioguide.loudness import INTERSAMPLE_DB, db_to_gain, gain_to_db, integrated_loudness, peaks_at
+from audioguide.mastering import master
 from audioguide.model import (
     AssembledAudio,
     ChapterMark,
@@ -60,7 +54,7 @@ from audioguide.model import (
     Speech,
 )
 
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2
 """Part of every segment's cache key: raise it when the way segments are made changes."""
 LEAD_IN_MS = 300
 """Silence before the first word: players often swallow the first instants of playback."""
@@ -77,13 +71,9 @@ CODEC_HEADROOM_DB = 2.5
 """Decoded MP3 overshoots the PCM's true peak; the limiter aims this far below the ceiling."""
 CODEC_LOSS_LU = 0.4
 """Loudness the MP3 measures below its PCM (libmp3lame's low-pass at 64 kbps mono, measured)."""
-LOUDNESS_TOLERANCE_LU = 0.15
 PEAK_MARGIN_DB = 0.1
 """How far under the true-peak ceiling the MP3 must stay, for meters that round differently."""
 TRUE_PEAK_OVERLAP = 16
-GAIN_RANGE_DB = 9.0
-"""Most gain the limiter passes may add to the first pass's, to win back what limiting took."""
-LIMITER_PASSES = 4
 SILENCE_BLOCK = 1 << 15
 
 
@@ -305,52 +295,25 @@ def _blocks(spans: list[_Span], speeches: list[np.ndarray]) -> Iterator[np.ndarr
             yield silence[: min(SILENCE_BLOCK, span.pause - start)]
 
 
-def _measure(spans: list[_Span], speeches: list[np.ndarray], rate: int) -> tuple[float, np.ndarray]:
-    """Integrated loudness of the segment, and its meter's 100 ms step sums."""
-    meter = LoudnessMeter(rate)
-    for span, speech in zip(spans, speeches):
-        meter.add(speech)
-        meter.add_silence(span.pause)
-    steps = meter.steps()
-    return integrated_loudness(steps, rate), steps
-
-
 def _master(spans: list[_Span], mp3_path: Path, mastering: Mastering) -> np.ndarray:
     """Encode the segment once, at the loudness target with its true peak under the ceiling;
     return the loudness meter's step sums of what was encoded.
 
-    Gain and limiting are settled on the PCM before encoding: the gain brings the speech to the
-    target, the limiter holds the peaks CODEC_HEADROOM_DB under the ceiling (decoded MP3
-    overshoots a little), and a corrective pass gives back the loudness the limiter took.
-    The MP3 encoder's low-pass takes CODEC_LOSS_LU more, which the target includes.
+    Gain and limiting are settled on the PCM before encoding (`mastering.master`): the gain
+    brings the speech to the target, the limiter holds the peaks CODEC_HEADROOM_DB under the
+    ceiling (decoded MP3 overshoots a little). The MP3 encoder's low-pass takes CODEC_LOSS_LU
+    more, which the target includes.
     """
     rate, bitrate = mastering.sample_rate, mastering.bitrate_kbps
     # Single precision is ample for 16-bit audio, and halves the memory and time of every pass.
-    raw_speech = [span.speech.astype(np.float32) / np.float32(32768) for span in spans]
-    raw, steps = _measure(spans, raw_speech, rate)
-    if not math.isfinite(raw):
-        _encode(_blocks(spans, raw_speech), rate, bitrate, mp3_path)
-        return steps
-    aim = mastering.target_lufs + CODEC_LOSS_LU
-    ceiling = db_to_gain(mastering.true_peak_dbtp - CODEC_HEADROOM_DB)
-    gain_db = aim - raw
-    # The envelopes scale with the gain, so they are found once, precise wherever a pass with
-    # up to GAIN_RANGE_DB more gain could need them.
-    floor = ceiling / db_to_gain(gain_db + GAIN_RANGE_DB)
-    envelopes = [peak_envelope(speech, floor) for speech in raw_speech]
-    tried: list[tuple[float, float]] = []
-    for _ in range(LIMITER_PASSES):
-        gain = np.float32(db_to_gain(min(gain_db, aim - raw + GAIN_RANGE_DB)))
-        mastered = [
-            limit(speech * gain, ceiling, rate, peaks=envelope * gain)
-            for speech, envelope in zip(raw_speech, envelopes)
-        ]
-        loudness, steps = _measure(spans, mastered, rate)
-        if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU:
-            break
-        tried.append((gain_db, loudness))
-        gain_db += (aim - loudness) / _slope(tried)
-    del envelopes, raw_speech
+    parts = [(span.speech.astype(np.float32) / np.float32(32768), span.pause) for span in spans]
+    mastered, steps = master(
+        parts,
+        rate,
+        mastering.target_lufs + CODEC_LOSS_LU,
+        db_to_gain(mastering.true_peak_dbtp - CODEC_HEADROOM_DB),
+    )
+    del parts
     _encode(_blocks(spans, mastered), rate, bitrate, mp3_path)
     # The codec's overshoot varies with the material: check the MP3 itself, and in the rare case
     # it tops the ceiling, encode once more with the gain lowered by the excess.
@@ -365,33 +328,28 @@ def _master(spans: list[_Span], mp3_path: Path, mastering: Mastering) -> np.ndar
 
 def _mp3_true_peak(mp3_path: Path, rate: int, floor: float) -> float:
     """True peak (linear) of an MP3, decoded by ffmpeg and scanned block by block; exact where it
-    exceeds `floor`, only a lower bound below it."""
+    exceeds `floor`, only a lower bound below it.
+
+    Only samples within INTERSAMPLE_DB of `floor` (and the ones before them: a peak between two
+    samples is found from the first) are interpolated; they are found on the 16-bit samples."""
     command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp3_path),
                "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]  # fmt: skip
+    threshold = 32768 * floor / db_to_gain(INTERSAMPLE_DB)
     peak = 0.0
-    tail = np.zeros(0)
+    tail = np.zeros(0, dtype=np.int16)
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
         assert process.stdout is not None
         while block := process.stdout.read(1 << 20):
-            samples = np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2") / 32768
             # A little overlap lets a peak between two blocks be seen.
-            joined = np.concatenate([tail, samples])
-            peak = max(peak, float(peak_envelope(joined, floor).max(initial=0.0)))
+            samples = np.concatenate([tail, np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2")])
+            loud = (samples > threshold) | (samples < -threshold)
+            if loud.any():
+                loud[:-1] |= loud[1:]
+                peak = max(peak, float(peaks_at(samples / 32768, np.flatnonzero(loud)).max()))
             tail = samples[-2 * TRUE_PEAK_OVERLAP :]
     if process.returncode:
         raise AudioError(f"ffmpeg could not decode {mp3_path.name} to check its peak level")
     return peak
-
-
-def _slope(tried: list[tuple[float, float]]) -> float:
-    """LU of loudness gained per dB of gain over the last two passes: under 1 where the limiter
-    takes part of every added dB."""
-    if len(tried) < 2:
-        return 1.0
-    (gain_a, loud_a), (gain_b, loud_b) = tried[-2:]
-    if gain_a == gain_b:
-        return 1.0
-    return min(1.0, max(0.2, (loud_b - loud_a) / (gain_b - gain_a)))
 
 
 def _encode(blocks: Iterator[np.ndarray], rate: int, bitrate_kbps: int, mp3_path: Path) -> None:

@@ -1,12 +1,10 @@
 """Signal primitives in numpy: a linear filter run as matrix products, a running minimum, a
-running mean, a windowed-sinc low-pass and a polyphase resampler.
+windowed-sinc low-pass and a polyphase resampler.
 
 scipy has all of these, but importing scipy.signal and scipy.ndimage cost every build process
 more CPU time than mastering a chapter (measured: 0.6-3 s, most of it scipy's docstring
-machinery), and these few functions were all audioguide used of it. Each is written so that its
-arithmetic matches what assembly used to get from scipy closely enough to keep the MP3s
-byte-identical (see the README's Speed section); `tests/test_dsp.py` checks them against direct
-definitions.
+machinery), and these few functions were all audioguide used of it. `tests/test_dsp.py` checks
+them against their direct definitions.
 """
 
 from __future__ import annotations
@@ -20,8 +18,11 @@ BLOCK = 32
 """Samples per block of the linear filter: each block's output is one matrix product."""
 GROUP = 16
 """Blocks per group: the states at every block start of a group are one more product."""
-NEGLIGIBLE = 1e-30
-"""A filter state this small, relative to where it started, counts as silence."""
+CARRIED = 1e-17
+"""What is left of a state after this much decay is below double precision and not carried."""
+FADED = 1e-8
+"""A state decayed this far rings on below a hundred-millionth of its level: an energy of
+1e-16, nothing a meter sees (see `LinearFilter.fade`)."""
 
 
 class LinearFilter:
@@ -34,7 +35,7 @@ class LinearFilter:
     response to the state it starts in, and the states at block starts follow from a second
     product over groups of GROUP blocks, then from group to group. The filter's poles are
     inside the unit circle, so a group's state fades: each group start is the sum of the few
-    previous groups' contributions that are not yet NEGLIGIBLE, one product per group back.
+    previous groups' contributions not yet decayed below CARRIED, one product per group back.
     Results agree with a sample-by-sample recursion to about 1e-13 of full scale.
     """
 
@@ -49,10 +50,8 @@ class LinearFilter:
         for row in range(BLOCK):
             toeplitz[row, : row + 1] = impulse[row::-1]
         self.order = order
-        self._from_input = np.ascontiguousarray(toeplitz.T)
-        """Block input (row) -> block output, from a zero state."""
-        self._from_state = np.array([c @ powers[i] for i in range(BLOCK)]).T.copy()
-        """State at a block's start (row) -> that block's output."""
+        self._to_output = np.concatenate([toeplitz.T, np.array([c @ powers[i] for i in range(BLOCK)]).T])
+        """A block's input and the state it starts in (one row) -> the block's output."""
         self._to_end = np.array([powers[BLOCK - 1 - j] @ b for j in range(BLOCK)])
         """Block input (row) -> its contribution to the state at the block's end."""
         block_power = [powers[BLOCK * j] for j in range(GROUP + 1)]
@@ -67,16 +66,16 @@ class LinearFilter:
         self._group_step = block_power[GROUP].T
         self._block_step = block_power[1].T
         terms, power = 1, np.eye(order)
-        while np.abs(power).max() > NEGLIGIBLE:
+        while np.abs(power).max() > CARRIED:
             power = power @ block_power[GROUP]
             terms += 1
         self._terms = terms
         fade, power = BLOCK, block_power[1]
-        while np.abs(power).max() > NEGLIGIBLE:
+        while np.abs(power).max() > FADED:
             power = power @ block_power[1]
             fade += BLOCK
         self.fade = fade
-        """Samples of zero input after which any state has faded to NEGLIGIBLE."""
+        """Samples of zero input after which any state has decayed to FADED of itself."""
 
     def zero_state(self) -> np.ndarray:
         return np.zeros(self.order)
@@ -102,10 +101,11 @@ class LinearFilter:
         block_starts = group_starts[:groups] @ self._from_group_start
         block_starts[:, order:] += starts_in_group[:, : (GROUP - 1) * order]
         block_states = block_starts.reshape(groups * GROUP, order)[:count]
-        output = blocks @ self._from_input
-        output += block_states @ self._from_state
+        rows = np.empty((count, BLOCK + order))
+        rows[:, :BLOCK] = blocks
+        rows[:, BLOCK:] = block_states
         end = block_states[-1] @ self._block_step + contributions[count - 1]
-        return output.ravel(), end
+        return (rows @ self._to_output).ravel(), end
 
 
 def _state_space(sections: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -131,40 +131,14 @@ def _state_space(sections: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def running_min(samples: np.ndarray, width: int) -> np.ndarray:
     """The minimum over a centred window of odd `width` at each sample, the window cut short at
-    the ends (van Herk / Gil-Werman: prefix and suffix minima of `width`-long blocks)."""
+    the ends: minima over spans doubled until two overlapping spans cover a window."""
     half, count = width // 2, len(samples)
-    blocks = -(-(count + 2 * half) // width)
-    padded = np.full(blocks * width, np.inf, dtype=samples.dtype)
-    padded[half : half + count] = samples
-    rows = padded.reshape(blocks, width)
-    prefix = np.minimum.accumulate(rows, axis=1).ravel()
-    suffix = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
-
-
-def reflect(index: np.ndarray, count: int) -> np.ndarray:
-    """Indices into a signal of `count` samples extended by mirroring (d c b a | a b c d | d c b
-    a), the way scipy.ndimage's "reflect" mode extends a line."""
-    period = np.mod(index, 2 * count)
-    return np.where(period < count, period, 2 * count - 1 - period)
-
-
-def running_mean(samples: np.ndarray, width: int) -> np.ndarray:
-    """The mean over a centred window of odd `width` at each sample (float64), the signal
-    extended by `reflect` at its ends. Kept as a running sum, one sample in and one out per
-    step, divided at each sample: scipy.ndimage.uniform_filter1d's order of additions, so that
-    the limiter's gain stays what it was to the last bit (see `running_sums`)."""
-    half = width // 2
-    padded = np.pad(np.asarray(samples, dtype=np.float64), half, mode="symmetric")
-    first = np.add.accumulate(padded[:width])[-1]
-    return running_sums(first, padded[width:], padded[: len(padded) - width]) / width
-
-
-def running_sums(start: float, entering: np.ndarray, leaving: np.ndarray) -> np.ndarray:
-    """`start`, then the running sum after each step that adds `entering` and takes `leaving`
-    out, as consecutive float64 additions. A step whose two values are equal adds exactly zero,
-    so runs of such steps may be left out of a sequence without changing a bit."""
-    return np.add.accumulate(np.concatenate([[start], entering - leaving]))
+    edge = np.full(half, np.inf, dtype=samples.dtype)
+    minima, span = np.concatenate([edge, samples, edge]), 1
+    while 2 * span <= width:
+        minima = np.minimum(minima[:-span], minima[span:])
+        span *= 2
+    return np.minimum(minima[:count], minima[width - span : width - span + count])
 
 
 def windowed_sinc(taps: int, cutoff: float, beta: float) -> np.ndarray:

@@ -81,8 +81,12 @@ def split_stream(data: bytes) -> EncodedStream:
     tag = _tag_offset(info, header)
     audio = data[header.size :]
     frames, position = 0, 0
+    sizes: dict[bytes, int] = {}  # a CBR stream has two header words: padded and not
     while position < len(audio):
-        position += read_header(audio, position).size
+        word = audio[position : position + 4]
+        if word not in sizes:
+            sizes[word] = read_header(audio, position).size
+        position += sizes[word]
         frames += 1
     if position != len(audio):
         raise AudioError("MP3 data ends inside a frame")

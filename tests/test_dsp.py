@@ -40,37 +40,16 @@ def test_filter_state_fades_within_its_fade():
     _, state = blocked.run(np.ones(dsp.BLOCK * 10), blocked.zero_state())
     tail, after = blocked.run(np.zeros(blocked.fade), state)
     assert np.abs(tail[:100]).max() > 1e-3  # it does ring on...
-    assert np.abs(after).max() <= dsp.NEGLIGIBLE * np.abs(state).max() * 10  # ...and dies away
+    assert np.abs(after).max() <= dsp.FADED * np.abs(state).max() * 10  # ...and dies away
 
 
-@pytest.mark.parametrize("count", [1, 5, 440, 441, 1000])
-def test_running_min_is_the_minimum_of_each_window(count):
+@pytest.mark.parametrize("count", [1, 5, 16, 17, 1000])
+@pytest.mark.parametrize("width", [1, 3, 17, 441])
+def test_running_min_is_the_minimum_of_each_window(count, width):
     samples = np.random.default_rng(count).random(count).astype(np.float32)
-    width, half = 441, 220
+    half = width // 2
     expected = [samples[max(0, i - half) : i + half + 1].min() for i in range(count)]
     assert np.array_equal(dsp.running_min(samples, width), expected)
-
-
-def test_reflect_mirrors_past_both_ends():
-    assert dsp.reflect(np.arange(-4, 8), 4).tolist() == [3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0]
-
-
-@pytest.mark.parametrize("count", [3, 100, 2000])
-def test_running_mean_is_the_mean_of_each_mirrored_window(count):
-    samples = np.random.default_rng(count).random(count).astype(np.float32)
-    width, half = 41, 20
-    extended = samples[dsp.reflect(np.arange(-half, count + half), count)].astype(np.float64)
-    expected = [extended[i : i + width].mean() for i in range(count)]
-    np.testing.assert_allclose(dsp.running_mean(samples, width), expected, rtol=1e-12)
-
-
-def test_running_sums_skip_steps_that_change_nothing_without_changing_a_bit():
-    rng = np.random.default_rng(1)
-    entering, leaving = rng.random(500), rng.random(500)
-    entering[100:400] = leaving[100:400] = 1.0
-    whole = dsp.running_sums(0.3, entering, leaving)
-    skipped = dsp.running_sums(0.3, np.r_[entering[:100], entering[400:]], np.r_[leaving[:100], leaving[400:]])
-    assert np.array_equal(skipped, np.r_[whole[:101], whole[401:]])
 
 
 def test_windowed_sinc_passes_below_its_cutoff_and_stops_above():

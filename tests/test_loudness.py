@@ -1,4 +1,4 @@
-"""loudness: the BS.1770 meter against its calibration signal and ffmpeg; the limiter's bound."""
+"""loudness: the BS.1770 meter against its calibration signal and ffmpeg; true peak between samples."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from audioguide.loudness import (
     LoudnessMeter,
     db_to_gain,
     gain_to_db,
-    limit,
     sample_peaks,
     true_peak,
 )
@@ -72,21 +71,21 @@ def test_true_peak_sees_between_samples():
     assert gain_to_db(true_peak(samples)) == pytest.approx(0.0, abs=0.3)
 
 
-def test_limiter_holds_the_ceiling_and_leaves_the_rest_alone():
-    rate = 22050
-    quiet = _sine(300, 1.0, rate, 0.2)
-    bursts = quiet.copy()
-    bursts[5000:5100] *= 5  # a loud 4.5 ms burst
-    ceiling = db_to_gain(-2.0)
-    limited = limit(bursts, ceiling, rate)
-    assert true_peak(limited) <= ceiling + 1e-9
-    far = np.r_[0:3000, 8000 : len(quiet)]  # more than the look-ahead from the burst
-    np.testing.assert_allclose(limited[far], bursts[far])
-    assert limit(quiet, ceiling, rate) is quiet
-
-
 def test_sample_peaks_has_one_value_per_sample():
     samples = _sine(440, 0.1, 22050)
     peaks = sample_peaks(samples)
     assert peaks.shape == samples.shape
     assert np.all(peaks >= np.abs(samples) - 1e-3)
+
+
+def test_silence_fed_as_a_count_measures_as_zeros_do():
+    rate = 22050
+    tone = _sine(997, 1.0, rate, 0.5)
+    counted, fed = LoudnessMeter(rate), LoudnessMeter(rate)
+    for meter in (counted, fed):
+        meter.add(tone[:12345])
+    counted.add_silence(rate * 3 + 7)
+    fed.add(np.zeros(rate * 3 + 7))
+    for meter in (counted, fed):
+        meter.add(tone)
+    np.testing.assert_allclose(counted.steps(), fed.steps(), rtol=1e-12, atol=1e-14)
