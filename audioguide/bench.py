@@ -1,13 +1,23 @@
 """`make bench`: how fast and how lean a build is, next to the raw engine on the same text.
 
 Every figure is measured on a fresh process (and, for clean builds, an empty cache and output
-folder) and is the median of several runs. Peak memory is the largest sum, over the build's whole
-process tree, of each process's proportional set size (resident memory, each page shared between
-processes divided among them), sampled every 20 ms. Summing plain RSS would count twice what a
-child shares with its parent: the build's own process, copied for an instant each time it starts
-ffmpeg, would appear twice.
+folder) and is the median of several runs, the builds interleaved with the raw engine's runs so
+that both see the same machine. Peak memory is the largest sum, over the build's whole process
+tree, of each process's proportional set size (resident memory, each page shared between
+processes divided among them), sampled every 20 ms; the largest single process is shown too.
+Summing plain RSS would count twice what a child shares with its parent: the build's own
+process, copied for an instant each time it starts ffmpeg, would appear twice. CPU time is the
+user and system time of the process and everything it started.
 
-    python -m audioguide.bench [--runs 3] [--long-words 20000] [--long-runs 1] [--jobs N]
+Mastering and encoding are timed by a build from a warm speech cache whose segments have been
+deleted, so that nothing is spoken; the CPU time of a no-op build of the same guide (starting
+Python, reading the scripts, checking what changed) is taken off.
+
+The long article is 4,000 words by default: its sentences are as long as a 20,000-word one's
+(memory follows the longest sentences spoken at once, not the article's length) and it builds in
+a tenth of the time; `--long-words 20000` builds the full one.
+
+    python -m audioguide.bench [--runs 3] [--long-words 4000] [--long-runs 1] [--jobs N]
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,6 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from audioguide.cache import SpeechCache
+from audioguide.ffmpeg import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_SCRIPTS = REPO / "scripts"
@@ -49,32 +63,44 @@ class Run:
     seconds: float
     peak_mb: float
     output: str
+    cpu_seconds: float = 0.0
+    largest_mb: float = 0.0
+    """The largest single process's PSS at its peak."""
 
 
 def measure(command: list[str]) -> Run:
-    """Run a command; its wall time and the peak memory (PSS) of its process tree."""
+    """Run a command; its wall time, CPU time and the peak memory (PSS) of its process tree."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     root = psutil.Process(process.pid)
-    peak = 0
+    peak = largest = 0
     while process.poll() is None:
         try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
-        except psutil.Error:
+            sizes = [p.memory_full_info().pss for p in [root, *root.children(recursive=True)] if p.is_running()]
+            peak, largest = max(peak, sum(sizes)), max(largest, *sizes)
+        except (psutil.Error, ValueError):
             pass
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{output}")
-    return Run(seconds, peak / 2**20, output)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(seconds, peak / 2**20, output, cpu, largest / 2**20)
 
 
 def median_run(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
-    return Run(statistics.median(r.seconds for r in runs), max(r.peak_mb for r in runs), middle.output)
+    return Run(
+        statistics.median(r.seconds for r in runs),
+        max(r.peak_mb for r in runs),
+        middle.output,
+        statistics.median(r.cpu_seconds for r in runs),
+        max(r.largest_mb for r in runs),
+    )
 
 
 def narration_text(scripts_dir: Path) -> str:
@@ -128,21 +154,35 @@ def audio_seconds(output: str) -> float:
     return float(match.group(1)) * 60 if match else float("nan")
 
 
+def loudness_report(mp3_path: Path) -> str:
+    """Integrated loudness and true peak of an MP3 as ffmpeg's ebur128 filter reads them."""
+    report = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(mp3_path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    summary = report[report.rindex("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)  # type: ignore[union-attr]
+    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)  # type: ignore[union-attr]
+    return f"{float(integrated):6.1f} LUFS, true peak {float(peak):.1f} dBTP (ffmpeg ebur128 on the MP3)"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
-    parser.add_argument("--long-words", type=int, default=20000, help="words in the long article")
+    parser.add_argument("--long-words", type=int, default=4000, help="words in the long article (20000: the full one)")
     parser.add_argument("--long-runs", type=int, default=1, help="runs of the long-article build")
     parser.add_argument("--jobs", type=int, default=None, help="--jobs for audioguide build")
     args = parser.parse_args(argv)
 
+    load = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="audioguide-bench-"))
     try:
         rows = run_benchmarks(work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\naudioguide benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"medians of {args.runs} runs ({args.long_runs} for the long article)\n")
+          f"medians of {args.runs} runs ({args.long_runs} for the long article), "
+          f"load average {load:.1f} at the start and {os.getloadavg()[0]:.1f} at the end\n")
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
@@ -152,19 +192,27 @@ def run_benchmarks(work: Path, args: argparse.Namespace) -> list[tuple[str, str]
     text_file = work / "narration.txt"
     text_file.write_text(narration_text(BUNDLED_SCRIPTS), encoding="utf-8")
     words = len(text_file.read_text(encoding="utf-8").split())
-    raw = median_run([measure([sys.executable, "-c", RAW_ENGINE, str(text_file)]) for _ in range(args.runs)])
 
-    clean_runs, noop_runs, edit_runs = [], [], []
+    raw_runs, clean_runs, noop_runs, master_runs, edit_runs = [], [], [], [], []
     for n in range(args.runs):
         scripts, output, cache = work / f"scripts{n}", work / f"out{n}", work / f"cache{n}"
         shutil.copytree(BUNDLED_SCRIPTS, scripts)
+        raw_runs.append(measure([sys.executable, "-c", RAW_ENGINE, str(text_file)]))
         clean_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
         noop_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
+        # Mastering and encoding alone: every segment deleted, the speech still cached.
+        shutil.rmtree(SpeechCache(cache).segment_path("00").parent.parent)
+        master_runs.append(measure(build_command(scripts, work / f"mastered{n}", cache, args.jobs)))
         target = sorted((scripts / "microneedling").glob("[0-9]*.txt"))[3]
         target.write_text(target.read_text(encoding="utf-8") + f"\nAn editor added sentence {n}.\n",
                           encoding="utf-8")
         edit_runs.append(measure(build_command(scripts, output, cache, args.jobs)))
-    clean, noop, edit = median_run(clean_runs), median_run(noop_runs), median_run(edit_runs)
+    raw, clean, noop, edit = (median_run(r) for r in (raw_runs, clean_runs, noop_runs, edit_runs))
+    ratio = statistics.median(c.seconds / r.seconds for r, c in zip(raw_runs, clean_runs))
+    audio = audio_seconds(clean.output)
+    mastering_cpu = statistics.median(m.cpu_seconds - o.cpu_seconds for m, o in zip(master_runs, noop_runs))
+    from_cache_cpu = statistics.median(m.cpu_seconds for m in master_runs)
+    loudness = loudness_report(work / "mastered0" / "microneedling.mp3")
 
     long_file = work / "long-guide.md"
     long_file.write_text(long_article(args.long_words), encoding="utf-8")
@@ -173,16 +221,20 @@ def run_benchmarks(work: Path, args: argparse.Namespace) -> list[tuple[str, str]
         measure(build_command(long_file, work / f"long-out{n}", work / f"long-cache{n}", args.jobs))
         for n in range(args.long_runs)
     ])
-    rtf = audio_seconds(clean.output) / clean.seconds
+    per_10_min = 600 / audio
     return [
-        ("raw engine (piper, one process, defaults)", f"{raw.seconds:6.1f} s   {words} words"),
-        ("clean build, bundled guide", f"{clean.seconds:6.1f} s   {clean.seconds / raw.seconds:.2f}x raw engine"),
+        ("raw engine (piper, one process, defaults)", f"{raw.seconds:6.1f} s   {words} words, {raw.cpu_seconds:.1f} CPU-s"),
+        ("clean build, bundled guide", f"{clean.seconds:6.1f} s   {ratio:.2f}x raw engine (median of pairs), {clean.cpu_seconds:.1f} CPU-s"),
         ("no-op rebuild", f"{noop.seconds:6.1f} s"),
         ("one-section edit rebuild", f"{edit.seconds:6.1f} s   {edit.seconds / clean.seconds:.0%} of clean build"),
-        ("real-time factor (clean build)", f"{rtf:6.1f}x  audio seconds per wall second"),
-        ("peak memory (PSS), clean build, all processes", f"{clean.peak_mb:6.0f} MB"),
-        (f"clean build, long article", f"{long.seconds:6.1f} s   {long_words} words"),
-        ("peak memory (PSS), long article", f"{long.peak_mb:6.0f} MB   {long.peak_mb / clean.peak_mb:.2f}x bundled"),
+        ("mastering + encoding, per 10 min of audio", f"{mastering_cpu * per_10_min:6.1f} CPU-s  "
+         f"(build from cached speech {from_cache_cpu * per_10_min:.1f}, less a no-op build)"),
+        ("real-time factor (clean build)", f"{audio / clean.seconds:6.1f}x  audio seconds per wall second"),
+        ("peak memory (PSS), clean build, all processes", f"{clean.peak_mb:6.0f} MB   largest process {clean.largest_mb:.0f} MB"),
+        ("bundled guide loudness", loudness),
+        ("clean build, long article", f"{long.seconds:6.1f} s   {long_words} words"),
+        ("peak memory (PSS), long article", f"{long.peak_mb:6.0f} MB   {long.peak_mb / clean.peak_mb:.2f}x bundled, "
+         f"largest process {long.largest_mb:.0f} MB"),
         ("time ratio long/bundled vs word ratio",
          f"{long.seconds / clean.seconds:6.2f}    vs {long_words / words:.2f}"),
     ]
