@@ -5,8 +5,10 @@ own). Only what the cache lacks is spoken, and each distinct (voice, text) once.
 `jobs > 1` the texts are a queue served by that many threads, which share each loaded voice:
 onnxruntime runs sessions concurrently outside the GIL, and piper guards its phonemiser itself,
 so one voice in memory serves every thread. An engine that does not declare itself
-`concurrent` speaks one text at a time. Engines fix their own thread count, so the samples are
-the same whatever `jobs` is.
+`concurrent` speaks one text at a time; one that sets `chars_at_once` is never handed more
+characters at a time than that, a thread taking the next text that fits rather than waiting.
+Engines fix their own thread count, and no text depends on another, so the samples are the same
+whatever `jobs` is and in whatever order the texts are spoken.
 """
 
 from __future__ import annotations
@@ -128,6 +130,12 @@ class _Speaker:
         self.pending = deque(missing)
         self.unresolved = set(missing)
         self.futures: dict[_Item, Future[Speech]] = {}
+        self.queued: list[tuple[_Item, Future[Speech]]] = []
+        """Texts handed to the pool, not yet taken by a thread."""
+        self.budgets: dict[engines.EngineIdentity, int | None] = {}
+        self.speaking: Counter[engines.EngineIdentity] = Counter()
+        """Characters being spoken now, per voice."""
+        self.turn = threading.Condition()
         self.ready: dict[_Item, tuple[Speech, bool]] = {}
         self.window = max(1, jobs) * QUEUE_PER_JOB
         self.pool = ThreadPoolExecutor(max(1, min(jobs, len(missing))), thread_name_prefix="speech") if missing else None
@@ -165,8 +173,36 @@ class _Speaker:
         assert self.pool is not None or not self.pending
         while self.pending and (force or len(self.futures) < self.window):
             item = self.pending.popleft()
-            self.futures[item] = self.pool.submit(self._speak, item)  # type: ignore[union-attr]
+            self.futures[item] = Future()
+            with self.turn:
+                self.queued.append((item, self.futures[item]))
+            self.pool.submit(self._speak_next)  # type: ignore[union-attr]
             force = False
+
+    def _speak_next(self) -> None:
+        """Speak the first queued text its voice has room for (there is one task per text)."""
+        with self.turn:
+            while (taken := next((q for q in self.queued if self._fits(q[0])), None)) is None:
+                self.turn.wait()
+            self.queued.remove(taken)
+            item, future = taken
+            self.speaking[item[0]] += len(item[1])
+        try:
+            future.set_result(self._speak(item))
+        except BaseException as error:  # handed to whoever waits for this text
+            future.set_exception(error)
+        finally:
+            with self.turn:
+                self.speaking[item[0]] -= len(item[1])
+                self.turn.notify_all()
+
+    def _fits(self, item: _Item) -> bool:
+        identity, text = item
+        if identity not in self.budgets:
+            engine = engines.get_engine(self.resolver.spec_of[identity])
+            self.budgets[identity] = getattr(engine, "chars_at_once", None)
+        budget, busy = self.budgets[identity], self.speaking[identity]
+        return budget is None or not busy or busy + len(text) <= budget
 
     def _speak(self, item: _Item) -> Speech:
         identity, text = item

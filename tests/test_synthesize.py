@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,36 @@ def test_threads_report_engine_failures(tmp_path: Path, beeps) -> None:
     assert [s.num_samples for s in flat(ok)] == [5 * 80, 5 * 80, 4 * 80]
     with pytest.raises(EngineError, match="beeps cannot say 'FAIL now'"):
         synthesize.render(script_of(["Intro", "FAIL now", "gamma"]), BEEPS, cache, jobs=2)
+
+
+def test_threads_never_speak_more_characters_at_once_than_the_voice_allows(tmp_path, beeps, monkeypatch):
+    lock, now, most, together = threading.Lock(), [0], [0], [0]
+    speak = beeps.Beeps.synthesize
+    speaking: list[str] = []
+
+    def counted(self, text):
+        with lock:
+            speaking.append(text)
+            now[0] += len(text)
+            most[0] = max(most[0], now[0])
+            together[0] = max(together[0], len(speaking))
+        time.sleep(0.05)
+        with lock:
+            speaking.remove(text)
+            now[0] -= len(text)
+        return speak(self, text)
+
+    monkeypatch.setattr(beeps.Beeps, "concurrent", True)
+    monkeypatch.setattr(beeps.Beeps, "chars_at_once", 12)
+    monkeypatch.setattr(beeps.Beeps, "synthesize", counted)
+    texts = ["Intro", "longer text", "ab", "another one", "cd", "ef", "a text over twelve", "gh", "final text"]
+    threaded = synthesize.render(script_of(texts), BEEPS, SpeechCache(tmp_path / "four"), jobs=4)
+    # The text over the budget went alone; the others in pairs that fit, short ones beside long.
+    assert most[0] == len("a text over twelve")
+    assert together[0] >= 2
+    assert sorted(beeps.spoken) == sorted(texts)
+    one = synthesize.render(script_of(texts), BEEPS, SpeechCache(tmp_path / "one"), jobs=1)
+    assert flat(threaded) == flat(one)
 
 
 def test_engine_failure_in_process_is_an_engine_error(tmp_path: Path, beeps) -> None:

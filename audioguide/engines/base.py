@@ -48,7 +48,9 @@ class Engine(Protocol):
     sample_rate: int
     # An engine whose `synthesize` may run in several threads at once says so with a class
     # attribute `concurrent = True`; others (and `LoadedVoice`'s default) are called one text at
-    # a time.
+    # a time. A concurrent engine whose memory grows with the text can bound it with
+    # `chars_at_once`: the most characters its threads speak at a time (a longer text still
+    # goes, alone).
 
     def synthesize(self, text: str) -> Speech:
         """16-bit mono PCM of `text` at `sample_rate`; the same text always gives the same bytes."""
@@ -59,6 +61,7 @@ class LoadedVoice:
     """A base for engines: the `Engine` attributes, taken from the identity a voice loads from."""
 
     concurrent = False
+    chars_at_once: int | None = None
 
     def __init__(self, identity: EngineIdentity) -> None:
         self.name = identity.name

@@ -11,7 +11,12 @@ the number of speech threads sharing the session.
 Memory: the decoder's tensors for a long sentence take a few hundred MB. onnxruntime's memory
 pattern would reserve that block per concurrent run and keep it; without it, runs share the
 arena (measured on the bundled guide with two threads: 688 MB peak instead of 943 MB, same
-samples, ~3% slower).
+samples, ~3% slower). The arena keeps the most that was ever in use at once, so a long article
+grew it whenever two of its longest sentences happened to be spoken together (speech alone, two
+threads, 6,000 words of up to 40-word sentences: 759 MB). At most CHARS_AT_ONCE characters are
+spoken at a time, which the bundled guide's longest pair fits: 663 MB for the same article,
+nothing changed in the samples. Freeing the arena after each run, an arena that grows by what
+is asked rather than doubling, or no arena at all were each measured no better (717-872 MB).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from audioguide.model import Speech
 NAME = "piper"
 default_voice = "joe"
 _DEFAULTS = {"speed": "1.0", "threads": "1"}
+CHARS_AT_ONCE = 450
+"""1.5 times narration's longest utterance (MAX_UTTERANCE): two long sentences never overlap."""
 _VOICE_HELP = "available voices: joe, or the path of a piper .onnx model"
 
 
@@ -112,6 +119,7 @@ class PiperEngine(LoadedVoice):
     espeak with a lock of its own, and onnxruntime runs a session from many threads at once."""
 
     concurrent = True
+    chars_at_once = CHARS_AT_ONCE
 
     def __init__(self, identity: EngineIdentity) -> None:
         import onnxruntime
