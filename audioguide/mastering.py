@@ -48,7 +48,9 @@ SEARCH_STEPS = 30
 SEARCH_TOLERANCE_LU = 0.005
 
 
-def master(parts: Sequence[tuple[np.ndarray, int]], rate: int, aim_lufs: float, ceiling: float) -> tuple[list[np.ndarray], np.ndarray]:
+def master(
+    parts: Sequence[tuple[np.ndarray, int]], rate: int, aim_lufs: float, ceiling: float
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Each part's speech (float32 in [-1, 1]; then that many samples of silence, the whole in
     order making the segment) at the gain that brings the segment to `aim_lufs`, limited to
     `ceiling` (linear true peak); and the meter's step sums of the result. Speech too quiet to
@@ -60,15 +62,17 @@ def master(parts: Sequence[tuple[np.ndarray, int]], rate: int, aim_lufs: float, 
         return speeches, steps
     blocks = _Blocks(parts, rate, steps)
     lowest, highest = aim_lufs - raw, aim_lufs - raw + GAIN_RANGE_DB
-    miss = 0.0
+    miss, tried = 0.0, None
     for _ in range(MEASURED_PASSES):
-        gain_db = _search(lambda g: blocks.loudness(g, ceiling) + miss - aim_lufs, lowest, highest)
+        gain_db = _search(lambda g, miss=miss: blocks.loudness(g, ceiling) + miss - aim_lufs, lowest, highest)
+        if gain_db == tried:
+            break  # at an end of the range: measuring again would change nothing
         mastered = blocks.apply(db_to_gain(gain_db), ceiling)
         steps = _measure(parts, mastered, rate)
         measured = integrated_loudness(steps, rate)
         if abs(measured - aim_lufs) <= LOUDNESS_TOLERANCE_LU:
             break
-        miss = measured - blocks.loudness(gain_db, ceiling)
+        miss, tried = measured - blocks.loudness(gain_db, ceiling), gain_db
     return mastered, steps
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioguide import engines
+from audioguide import engines, narration
+from audioguide.engines import piper
 from audioguide.errors import EngineError
 from audioguide.model import EngineSpec
+from audioguide.vocabulary import lang_for
 
 PLUGINS = Path(__file__).parent / "plugins"
 SENTENCE = "The quick brown fox jumps over the lazy dog."
@@ -126,6 +128,19 @@ def test_piper_speaks_every_sentence_of_a_text() -> None:
     one, two = engine.synthesize("First of two."), engine.synthesize("And then the second.")
     both = engine.synthesize("First of two. And then the second.")
     assert both.pcm == one.pcm + two.pcm
+
+
+def test_piper_speaks_a_long_sentence_in_pieces_cut_at_its_clauses() -> None:
+    # Memory grows with the text spoken in one run; a longer text is said a clause at a time.
+    engine = engines.get_engine(EngineSpec("piper"))
+    long = (
+        "When the skin is pricked by many fine needles, it answers with new collagen, which is why a "
+        "course of treatments spread over a few months, with rest between them, can leave it firmer "
+        "and smoother than creams alone would ever manage to."
+    )
+    first, second = narration.fit(long, lang_for("en"), piper.LONGEST_RUN)
+    assert len(long) > piper.LONGEST_RUN and first.endswith("months,")
+    assert engine.synthesize(long).pcm == engine.synthesize(first).pcm + engine.synthesize(second).pcm
 
 
 def test_piper_speaks_nothing_as_silence_of_no_length() -> None:

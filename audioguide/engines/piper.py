@@ -11,12 +11,16 @@ the number of speech threads sharing the session.
 Memory: the decoder's tensors for a long sentence take a few hundred MB. onnxruntime's memory
 pattern would reserve that block per concurrent run and keep it; without it, runs share the
 arena (measured on the bundled guide with two threads: 688 MB peak instead of 943 MB, same
-samples, ~3% slower). The arena keeps the most that was ever in use at once, so a long article
-grew it whenever two of its longest sentences happened to be spoken together (speech alone, two
-threads, 6,000 words of up to 40-word sentences: 759 MB). At most CHARS_AT_ONCE characters are
-spoken at a time, which the bundled guide's longest pair fits: 663 MB for the same article,
-nothing changed in the samples. Freeing the arena after each run, an arena that grows by what
-is asked rather than doubling, or no arena at all were each measured no better (717-872 MB).
+samples, ~3% slower). The arena keeps the most that was ever in use at once, so it grows with
+the longest sentences spoken together: speech alone on two threads, the bundled guide (up to
+219 characters a sentence) peaked at 549 MB, a 6,000-word article of up to 287-character
+sentences at 759 MB. So at most CHARS_AT_ONCE characters are spoken at a time, which the
+bundled guide's longest pair fits (663 MB for the long article, same samples), and a text longer
+than LONGEST_RUN is spoken in pieces cut at its strongest clause breaks (`narration.fit`),
+joined with the silence piper leaves at their ends: a little shorter than the pause piper makes
+at a comma inside a sentence (about 300 ms against 400), the same words and the same comma
+intonation. Freeing the arena after each run, an arena that grows by what is asked rather than
+doubling, or no arena at all were each measured no better (717-872 MB).
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ from audioguide.engines.base import (
 )
 from audioguide.errors import EngineError
 from audioguide.model import Speech
+from audioguide.narration import fit
+from audioguide.vocabulary import lang_for
 
 NAME = "piper"
 default_voice = "joe"
 _DEFAULTS = {"speed": "1.0", "threads": "1"}
 CHARS_AT_ONCE = 450
 """1.5 times narration's longest utterance (MAX_UTTERANCE): two long sentences never overlap."""
+LONGEST_RUN = 220
+"""Characters spoken in one run of the model at most (the bundled guide's sentences all fit)."""
 _VOICE_HELP = "available voices: joe, or the path of a piper .onnx model"
 
 
@@ -104,10 +112,11 @@ def identify(voice: str, options: Mapping[str, str]) -> EngineIdentity:
     return EngineIdentity(
         name=NAME,
         voice=voice if voice == default_voice else str(model),
-        # onnxruntime computes the samples: another release may round them differently.
+        # onnxruntime computes the samples: another release may round them differently. How long
+        # a text is spoken in one run changes the samples too (see the note on memory).
         version=(
             f"piper-tts {package_version('piper-tts')}; onnxruntime {package_version('onnxruntime')}; "
-            f"{_voice_version(voice, model, config)}"
+            f"{_voice_version(voice, model, config)}; runs of {LONGEST_RUN} characters at most"
         ),
         options=as_options(values),
         sample_rate=_sample_rate(config),
@@ -143,6 +152,7 @@ class PiperEngine(LoadedVoice):
         # onnxruntime's errors share no base class below Exception.
         except Exception as error:
             raise EngineError(f"piper could not load voice {identity.voice}: {error}") from None
+        self._lang = lang_for(self._voice.config.espeak_voice)
         self._config = SynthesisConfig(
             length_scale=1.0 / float(identity.option("speed")),
             noise_scale=0.0,
@@ -151,8 +161,14 @@ class PiperEngine(LoadedVoice):
         )
 
     def synthesize(self, text: str) -> Speech:
+        # See the module's note on memory.
+        pieces = fit(text, self._lang, LONGEST_RUN)
         try:
-            chunks = [pcm_from_float(chunk.audio_float_array) for chunk in self._voice.synthesize(text, self._config)]
+            chunks = [
+                pcm_from_float(chunk.audio_float_array)
+                for piece in pieces
+                for chunk in self._voice.synthesize(piece, self._config)
+            ]
         except Exception as error:  # onnxruntime's or espeak's, whatever their type
             raise EngineError(f"piper failed to speak {text[:60]!r}: {error}") from None
         return Speech(b"".join(chunks), self.sample_rate)
