@@ -37,7 +37,7 @@ from audioguide.model import EngineSpec, Script
 from audioguide.settings import EpisodeSettings, GuideSettings
 from audioguide.tags import MAX_CHAPTERS
 
-if TYPE_CHECKING:  # assembly imports scipy, which a build with nothing to make never needs
+if TYPE_CHECKING:  # assembly imports numpy and mastering, which a build with nothing to make never needs
     from audioguide.assemble import Mastering, SegmentPlan
     from audioguide.segments import SegmentTask
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from audioguide.errors import AudioguideError, BuildError
 from audioguide.plan import BuildPlan
 
-if TYPE_CHECKING:  # segments imports assembly and scipy, which a build with no tasks never needs
+if TYPE_CHECKING:  # segments imports assembly and numpy, which a build with no tasks never needs
     from audioguide.segments import SegmentResult, SegmentTask
 
 SHOWN_FAILURES = 3

@@ -33,6 +33,12 @@ _engine_locks: dict[engines.EngineIdentity, threading.Lock] = {}
 _engine_locks_guard = threading.Lock()
 
 
+_speaking: Counter[engines.EngineIdentity] = Counter()
+"""Characters each voice is speaking now in this process, whichever thread speaks them."""
+_turn = threading.Condition()
+"""Guards `_speaking`; told whenever a text is done."""
+
+
 def _engine_lock(identity: engines.EngineIdentity) -> threading.Lock:
     """The lock that keeps a voice that is not `concurrent` to one text at a time in this
     process, whichever chapter (and so whichever thread) asks it to speak."""
@@ -133,9 +139,6 @@ class _Speaker:
         self.queued: list[tuple[_Item, Future[Speech]]] = []
         """Texts handed to the pool, not yet taken by a thread."""
         self.budgets: dict[engines.EngineIdentity, int | None] = {}
-        self.speaking: Counter[engines.EngineIdentity] = Counter()
-        """Characters being spoken now, per voice."""
-        self.turn = threading.Condition()
         self.ready: dict[_Item, tuple[Speech, bool]] = {}
         self.window = max(1, jobs) * QUEUE_PER_JOB
         self.pool = ThreadPoolExecutor(max(1, min(jobs, len(missing))), thread_name_prefix="speech") if missing else None
@@ -174,34 +177,41 @@ class _Speaker:
         while self.pending and (force or len(self.futures) < self.window):
             item = self.pending.popleft()
             self.futures[item] = Future()
-            with self.turn:
+            self._budget(item[0])
+            with _turn:
                 self.queued.append((item, self.futures[item]))
             self.pool.submit(self._speak_next)  # type: ignore[union-attr]
             force = False
 
     def _speak_next(self) -> None:
-        """Speak the first queued text its voice has room for (there is one task per text)."""
-        with self.turn:
-            while (taken := next((q for q in self.queued if self._fits(q[0])), None)) is None:
-                self.turn.wait()
+        """Speak the first queued text its voice has room for, whatever other threads of the
+        process (this render's, or other chapters') are speaking (there is one task per text)."""
+        with _turn:
+            while (taken := next((q for q in self.queued if self._has_room(q[0])), None)) is None:
+                _turn.wait()
             self.queued.remove(taken)
-            item, future = taken
-            self.speaking[item[0]] += len(item[1])
+            (identity, text), future = taken
+            _speaking[identity] += len(text)
         try:
-            future.set_result(self._speak(item))
+            future.set_result(self._speak((identity, text)))
         except BaseException as error:  # handed to whoever waits for this text
             future.set_exception(error)
         finally:
-            with self.turn:
-                self.speaking[item[0]] -= len(item[1])
-                self.turn.notify_all()
+            with _turn:
+                _speaking[identity] -= len(text)
+                _turn.notify_all()
 
-    def _fits(self, item: _Item) -> bool:
-        identity, text = item
+    def _budget(self, identity: engines.EngineIdentity) -> int | None:
+        """The voice's `chars_at_once` (loading it: it is about to speak)."""
         if identity not in self.budgets:
             engine = engines.get_engine(self.resolver.spec_of[identity])
             self.budgets[identity] = getattr(engine, "chars_at_once", None)
-        budget, busy = self.budgets[identity], self.speaking[identity]
+        return self.budgets[identity]
+
+    def _has_room(self, item: _Item) -> bool:
+        """Whether the voice may start this text now, within its budget (under `_turn`)."""
+        identity, text = item
+        budget, busy = self.budgets[identity], _speaking[identity]
         return budget is None or not busy or busy + len(text) <= budget
 
     def _speak(self, item: _Item) -> Speech:
