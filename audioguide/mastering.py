@@ -51,16 +51,17 @@ SEARCH_TOLERANCE_LU = 0.005
 def master(
     parts: Sequence[tuple[np.ndarray, int]], rate: int, aim_lufs: float, ceiling: float
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Each part's speech (float32 in [-1, 1]; then that many samples of silence, the whole in
-    order making the segment) at the gain that brings the segment to `aim_lufs`, limited to
-    `ceiling` (linear true peak); and the meter's step sums of the result. Speech too quiet to
-    measure is left as it is."""
-    speeches = [speech for speech, _ in parts]
+    """Each part's speech (16-bit PCM, or float samples in [-1, 1]; then that many samples of
+    silence, the whole in order making the segment) as float32 at the gain that brings the
+    segment to `aim_lufs`, limited to `ceiling` (linear true peak); and the meter's step sums of
+    the result. Speech too quiet to measure is only converted."""
+    blocks = _Blocks(parts, rate)
+    speeches = blocks.speeches()
     steps = _measure(parts, speeches, rate)
     raw = integrated_loudness(steps, rate)
     if not math.isfinite(raw):
         return speeches, steps
-    blocks = _Blocks(parts, rate, steps)
+    blocks.weigh(steps)
     lowest, highest = aim_lufs - raw, aim_lufs - raw + GAIN_RANGE_DB
     miss, tried = 0.0, None
     for _ in range(MEASURED_PASSES):
@@ -130,42 +131,54 @@ class _Blocks:
     search needs of each block: its true peak (found where a gain could need it), its energy
     and the meter step its middle falls in.
 
-    The utterances' blocks sit in one array, apart by enough silent blocks that the limiter's
-    spread and mean never reach from one to the next.
+    The utterances' blocks sit in one float32 array (the only copy of the speech mastering
+    makes besides its result), apart by enough silent blocks that the limiter's spread and mean
+    never reach from one to the next.
     """
 
-    def __init__(self, parts: Sequence[tuple[np.ndarray, int]], rate: int, raw_steps: np.ndarray) -> None:
+    def __init__(self, parts: Sequence[tuple[np.ndarray, int]], rate: int) -> None:
         half = math.ceil(LOOKAHEAD_S * rate / BLOCK)
         self.spread, self.mean = 2 * half + 3, 2 * half + 1
         apart = self.spread + 1
-        step = step_length(rate)
-        pieces, starts, step_of = [np.zeros(apart * BLOCK, dtype=np.float32)], [], [np.full(apart, -1)]
+        self.starts: list[tuple[int, int]] = []
+        self.middles: list[np.ndarray] = []
+        """Where each utterance's blocks' middles sit in the segment (samples)."""
         position, block = 0, apart
         for speech, pause in parts:
             count = -(-len(speech) // BLOCK)
-            starts.append((block, len(speech)))
-            pieces += [speech, np.zeros(count * BLOCK - len(speech) + apart * BLOCK, dtype=np.float32)]
-            middles = position + np.arange(count) * BLOCK + BLOCK // 2
-            step_of += [np.where(middles // step < len(raw_steps), middles // step, -1), np.full(apart, -1)]
+            self.starts.append((block, len(speech)))
+            self.middles.append(position + np.arange(count) * BLOCK + BLOCK // 2)
             position += len(speech) + pause
             block += count + apart
-        self.samples = np.concatenate(pieces)
-        self.starts = starts
+        self.samples = np.zeros(block * BLOCK, dtype=np.float32)
+        for (first, count), (speech, _) in zip(self.starts, parts):
+            scale = np.float32(1 / 32768) if speech.dtype == np.int16 else np.float32(1)
+            np.multiply(speech, scale, out=self.samples[first * BLOCK : first * BLOCK + count], casting="unsafe")
         rows = self.samples.reshape(-1, BLOCK)
         self.sample_peak = _row_max(np.abs(rows))
         self.peak = self.sample_peak.astype(np.float64)
         self.exact = np.zeros(len(rows), dtype=bool)
-        energy = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)
-        self.step_of = np.concatenate(step_of)
-        speaking = self.step_of >= 0
-        self.energy = np.where(speaking, energy, 0.0)
-        per_step = np.bincount(self.step_of[speaking], weights=energy[speaking], minlength=len(raw_steps))
-        # Each block's share of its step's K-weighted sum, in proportion to its energy.
-        self.weight = np.zeros(len(rows))
-        share = np.divide(raw_steps, per_step, out=np.zeros(len(raw_steps)), where=per_step > 0)
-        self.weight[speaking] = share[self.step_of[speaking]] * energy[speaking]
-        self.raw_steps = raw_steps
         self.rate = rate
+
+    def speeches(self) -> list[np.ndarray]:
+        """Each utterance's samples, as views of the blocks."""
+        return [self.samples[first * BLOCK : first * BLOCK + count] for first, count in self.starts]
+
+    def weigh(self, raw_steps: np.ndarray) -> None:
+        """Give each block its share of its meter step's K-weighted sum, in proportion to its
+        energy (the model's loss in a step is the blocks' shares times their loss in gain)."""
+        rows = self.samples.reshape(-1, BLOCK)
+        energy = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)
+        step_of = np.full(len(rows), -1)
+        step = step_length(self.rate)
+        for (first, _), middles in zip(self.starts, self.middles):
+            step_of[first : first + len(middles)] = np.where(middles // step < len(raw_steps), middles // step, -1)
+        speaking = step_of >= 0
+        per_step = np.bincount(step_of[speaking], weights=energy[speaking], minlength=len(raw_steps))
+        share = np.divide(raw_steps, per_step, out=np.zeros(len(raw_steps)), where=per_step > 0)
+        self.weight = np.zeros(len(rows))
+        self.weight[speaking] = share[step_of[speaking]] * energy[speaking]
+        self.step_of, self.raw_steps = step_of, raw_steps
 
     def gains(self, gain: float, ceiling: float) -> np.ndarray:
         """The limiter's gain at each block's middle, for speech at `gain` (linear)."""
