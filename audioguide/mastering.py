@@ -20,7 +20,7 @@ ramps over about 20 ms instead of jumping.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def _measure(parts: Sequence[tuple[np.ndarray, int]], speeches: Sequence[np.ndar
     return meter.steps()
 
 
-def _search(error, lowest: float, highest: float) -> float:
+def _search(error: Callable[[float], float], lowest: float, highest: float) -> float:
     """The gain (dB) in [lowest, highest] where the increasing `error` (LU) crosses zero, to
     within SEARCH_TOLERANCE_LU; an end if it does not cross.
 
@@ -231,8 +231,10 @@ class _Blocks:
 def _row_max(rows: np.ndarray) -> np.ndarray:
     """The largest value of each row (numpy's own reduction is slow along rows this short)."""
     while rows.shape[1] > 1:
+        if rows.shape[1] % 2:
+            rows = np.concatenate([rows, rows[:, :1]], axis=1)
         half = rows.shape[1] // 2
-        rows = np.maximum(rows[:, :half], rows[:, half : 2 * half])
+        rows = np.maximum(rows[:, :half], rows[:, half:])
     return rows[:, 0]
 
 
