@@ -10,9 +10,12 @@ import pytest
 
 from audioguide.ffmpeg import ffmpeg_exe
 from audioguide.loudness import (
+    PEAK_BLOCK,
     LoudnessMeter,
+    block_peaks,
     db_to_gain,
     gain_to_db,
+    peaks_at,
     sample_peaks,
     true_peak,
 )
@@ -89,3 +92,13 @@ def test_silence_fed_as_a_count_measures_as_zeros_do():
     for meter in (counted, fed):
         meter.add(tone)
     np.testing.assert_allclose(counted.steps(), fed.steps(), rtol=1e-12, atol=1e-14)
+
+
+def test_peaks_of_chosen_samples_and_blocks_agree_with_every_samples_peaks():
+    samples = np.random.default_rng(3).normal(0, 0.2, 1000)
+    every = sample_peaks(samples)
+    positions = np.array([0, 5, 31, 32, 500, 999])
+    np.testing.assert_allclose(peaks_at(samples, positions), every[positions], rtol=1e-6)
+    rows = np.array([0, 3, 31])  # the last row is short: 1000 = 31 * 32 + 8
+    expected = [every[r * PEAK_BLOCK : (r + 1) * PEAK_BLOCK].max() for r in rows]
+    np.testing.assert_allclose(block_peaks(samples, rows), expected, rtol=1e-6)
