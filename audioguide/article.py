@@ -47,10 +47,14 @@ def read_article(path: Path) -> Article:
     except OSError as error:
         raise ArticleError(f"{path}: cannot be read ({error.strerror})") from None
     text = decode(data, str(path))
-    fmt = FORMATS.get(path.suffix.lower()) or sniff_format(text)
-    if fmt == "text" and is_rst(text):
-        fmt = "rst"  # a README.txt or a PEP written in reStructuredText
-    return parse_article(text, fmt, path.name)
+    return parse_article(text, format_of(path.name, text), path.name)
+
+
+def format_of(name: str, text: str) -> str:
+    """The format of an article named `name`: its extension's, else a guess from the text;
+    a `.txt` written in reStructuredText (a README, a PEP) is read as such."""
+    fmt = FORMATS.get(Path(name).suffix.lower()) or sniff_format(text)
+    return "rst" if fmt == "text" and is_rst(text) else fmt
 
 
 def decode(data: bytes, origin: str) -> str:

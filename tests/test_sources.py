@@ -73,6 +73,47 @@ def test_a_page_url_builds_a_guide_whose_chapters_are_its_headings(site, beeps):
     assert "Popular posts" not in transcript
 
 
+PEP = """PEP: 9999
+Title: Rye as a Builtin
+Author: Ann Baker
+
+Abstract
+
+    This PEP proposes that every loaf be made of rye.
+
+Specification
+
+    The loaf is baked slowly:
+
+        def bake(loaf):
+            return loaf.heat(hours=2)
+
+    It rests overnight before it is cut.
+"""
+
+
+@pytest.mark.parametrize(("path", "content_type", "body", "chapters", "said", "unsaid"), [
+    # A PEP or an RFC as .txt: indentation is its structure, its code is not read.
+    ("/peps/pep-9999.txt", "text/plain; charset=utf-8", PEP.encode(),
+     ["Abstract", "Specification"], "It rests overnight before it is cut.", "loaf.heat"),
+    # A README as raw hosts serve it: text/plain, named .md, in the charset the header gives.
+    ("/raw/main/README.md", "text/plain; charset=iso-8859-1",
+     "# Crème brûlée\n\nA custard.\n\n## Burning the sugar\n\nUse a torch.\n".encode("latin-1"),
+     ["Crème brûlée", "Burning the sugar"], "Use a torch.", "##"),
+    # Markdown by its type, whatever the name.
+    ("/notes/loaf", "text/markdown", b"# Loaf\n\nIntro.\n\n## Crust\n\nDark `crust()` here.\n",
+     ["Loaf", "Crust"], "Dark crust here.", "`"),
+])
+def test_a_text_file_url_is_read_by_its_format(site, beeps, path, content_type, body, chapters, said, unsaid):
+    site.add(path, content_type, body)
+    report = build([site.url + path], beeps)
+    (episode,) = report.episodes
+    assert [c.title for c in read_chapters(beeps.output_dir / f"{episode.slug}.mp3")] == chapters
+    transcript = (beeps.output_dir / f"{episode.slug}.vtt").read_text(encoding="utf-8")
+    assert said in transcript and unsaid not in transcript
+    assert _feed(beeps.output_dir).entries[0].link == site.url + path
+
+
 def test_an_rss_feed_builds_an_episode_per_post_and_a_new_post_adds_one(site, beeps):
     site.add("/feed", "application/rss+xml", rss([post(1), post(2), post(3)]))
     first = build([site.url + "/feed"], beeps)
@@ -234,7 +275,8 @@ def test_bad_sources_are_refused_before_any_work(site, tmp_path):
     site.add("/xml", "application/xml", b"<?xml version='1.0'?><catalog><book/></catalog>")
     notes = tmp_path / "notes.epub"
     notes.write_text("not a book", encoding="utf-8")
-    for source, message in ((site.url + "/pdf", "not an HTML page, a feed or an EPUB (the server says application/pdf)"),
+    refused_pdf = "not an HTML page, a feed, an EPUB or a text file (the server says application/pdf)"
+    for source, message in ((site.url + "/pdf", refused_pdf),
                             (site.url + "/svg", "the server says image/svg+xml"),
                             (site.url + "/xml", "XML, but neither an RSS nor an Atom feed"),
                             (str(notes), "notes.epub: not an EPUB (not a zip archive)")):

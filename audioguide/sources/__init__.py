@@ -137,7 +137,8 @@ def plain_text(markup: str) -> str:
 
 
 def open_source(source: str | Path, *, latest: int | None = None) -> Origin:
-    """The documents of a page URL, a feed or an EPUB; `latest` keeps a feed's newest entries."""
+    """The documents of a page or text file URL, a feed or an EPUB; `latest` keeps a feed's newest
+    entries."""
     if isinstance(source, str) and is_url(source):
         return _open_url(source, latest)
     path = Path(source)
@@ -160,8 +161,8 @@ def open_source(source: str | Path, *, latest: int | None = None) -> Origin:
 def _open_url(url: str, latest: int | None) -> Origin:
     from audioguide.sources import fetch
 
-    fetched = fetch.fetch(url, fetch.PAGE_TYPES | fetch.FEED_TYPES | fetch.BOOK_TYPES,
-                          "an HTML page, a feed or an EPUB")
+    accepted = fetch.PAGE_TYPES | fetch.FEED_TYPES | fetch.BOOK_TYPES | frozenset(fetch.TEXT_TYPES)
+    fetched = fetch.fetch(url, accepted, "an HTML page, a feed, an EPUB or a text file")
     kind = sniff(fetched.data[:4096])
     if fetched.media_type in fetch.BOOK_TYPES or kind == "book":
         from audioguide.sources.epub import read_epub
@@ -174,17 +175,35 @@ def _open_url(url: str, latest: int | None) -> Origin:
                          content_type=fetched.media_type)
     if fetched.media_type in fetch.FEED_TYPES and kind != "page":
         raise SourceError(f"{url}: XML, but neither an RSS nor an Atom feed")
+    if fetched.media_type in fetch.TEXT_TYPES and kind != "page":
+        return Origin(source=url, kind="page", documents=(text_document(fetched),))
     document = page_document(fetched)
     return Origin(source=url, kind="page", documents=(document,))
 
 
 def page_document(fetched) -> Document:
     """A fetched HTML page as a one-part document named after its URL's last path segment."""
-    from urllib.parse import urlsplit
-
     from audioguide.sources.fetch import page_text
 
-    parts = urlsplit(fetched.url)
-    segment = next((s for s in reversed(parts.path.split("/")) if s), "") or parts.hostname or "page"
-    name = re.sub(r"\.(html?|xhtml|php|aspx?)$", "", segment, flags=re.I) + ".html"
+    name = re.sub(r"\.(html?|xhtml|php|aspx?)$", "", _last_segment(fetched.url), flags=re.I) + ".html"
     return Document(name=name, parts=(Part(page_text(fetched), "html", name),), link=fetched.url)
+
+
+def text_document(fetched) -> Document:
+    """A fetched text file (plain text, Markdown or reStructuredText) as a one-part document, in
+    the charset its server declares; its format from its type, else from its name and text."""
+    from audioguide.article import format_of
+    from audioguide.sources.fetch import TEXT_TYPES
+
+    name = _last_segment(fetched.url)
+    text = decode_declared(fetched.data, fetched.charset, fetched.url)
+    fmt = TEXT_TYPES[fetched.media_type] or format_of(name, text)
+    return Document(name=name, parts=(Part(text, fmt, name),), link=fetched.url)
+
+
+def _last_segment(url: str) -> str:
+    """The last segment of a URL's path (else its host), which names the document."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return unquote(next((s for s in reversed(parts.path.split("/")) if s), "")) or parts.hostname or "page"
