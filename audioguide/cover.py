@@ -27,7 +27,7 @@ def prepare_cover(
     image: Path | None, title: str, *, author: str = "", picture: bytes | None = None
 ) -> tuple[bytes, str]:
     """Cover bytes and MIME type: the given image made acceptable, else the source's own
-    `picture` (a book's cover) made square, else one drawn from the title."""
+    `picture` (a book's cover, a feed's image) made square, else one drawn from the title."""
     if image is not None:
         return _accept(image)
     if picture is not None:

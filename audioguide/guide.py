@@ -85,7 +85,7 @@ class Guide:
     """The feeds read: episodes built from their entries stay in the podcast when the entry
     leaves the feed (feeds hold only their newest posts; podcasts keep their back catalogue)."""
     cover: bytes | None = None
-    """The picture a source carries (a book's cover), for a guide whose settings name no image."""
+    """The picture a source carries (a book's cover, a feed's image), for a guide whose settings name no image."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each article becomes a folder of scripts (see `narration.write_scripts`, which never overwrites
 a script edited by hand); a feed's or a book's own title, author and language go into the guide's
-settings, and a book's cover beside them, the first time the scripts folder is made.
+settings, and a book's cover or a feed's image beside them, the first time the scripts folder is made.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ episodes and chapters, not the voice.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import time
@@ -112,6 +113,42 @@ def test_a_text_file_url_is_read_by_its_format(site, beeps, path, content_type, 
     transcript = (beeps.output_dir / f"{episode.slug}.vtt").read_text(encoding="utf-8")
     assert said in transcript and unsaid not in transcript
     assert _feed(beeps.output_dir).entries[0].link == site.url + path
+
+
+def _picture(side: int, colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _feed_image(url: str) -> str:
+    return f"<image><url>{url}</url><title>The Bread Blog</title><link>https://bread.example/</link></image>"
+
+
+def test_a_feeds_image_becomes_the_guides_artwork(site, beeps):
+    site.add("/art.jpg", "image/jpeg", _picture(1600, (200, 30, 30)))
+    site.add("/feed", "application/rss+xml", rss([post(1)], extra=_feed_image(site.url + "/art.jpg")))
+    report = build([site.url + "/feed"], beeps)
+    assert not report.notes
+    with Image.open(beeps.output_dir / "cover.jpg") as art:
+        assert art.size == (1600, 1600)
+        assert art.getpixel((800, 800)) == pytest.approx((200, 30, 30), abs=3)
+    assert _feed(beeps.output_dir).feed.image.href.endswith("cover.jpg")
+
+
+@pytest.mark.parametrize(("path", "body", "content_type", "said"), [
+    ("/logo.jpg", _picture(144, (200, 30, 30)), "image/jpeg", "is 144x144 px, too small for artwork"),
+    ("/gone.jpg", None, "", "HTTP 404"),
+    ("/page.jpg", b"<html></html>", "text/html", "not an image (the server says text/html)"),
+])
+def test_a_feed_image_that_cannot_serve_as_artwork_leaves_a_drawn_cover(site, beeps, path, body, content_type, said):
+    if body is not None:
+        site.add(path, content_type, body)
+    site.add("/feed", "application/rss+xml", rss([post(1)], extra=_feed_image(site.url + path)))
+    report = build([site.url + "/feed"], beeps)
+    (note,) = report.notes
+    assert said in note and note.endswith("a cover is drawn from the title")
+    assert (beeps.output_dir / "cover.png").exists() and not (beeps.output_dir / "cover.jpg").exists()
 
 
 def test_an_rss_feed_builds_an_episode_per_post_and_a_new_post_adds_one(site, beeps):

@@ -66,7 +66,7 @@ class Origin:
     description: str = ""
     link: str = ""
     cover: bytes | None = None
-    """The book's cover picture, as stored in the EPUB."""
+    """The source's own picture: a book's cover as stored in the EPUB, a feed's image."""
     notes: tuple[str, ...] = ()
 
 

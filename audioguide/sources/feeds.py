@@ -25,6 +25,9 @@ from audioguide.sources import Document, Origin, Part, is_url, plain_text
 MAX_ENTRIES = 200
 """More entries than this are built only with --latest (a full archive is hours of speech)."""
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+SMALLEST_ARTWORK = 600
+"""Pixels on its longer side that a feed's picture needs to become the guide's artwork: RSS's
+own <image> is a logo of at most 144 px, which scaled to 1,400 would be a blur."""
 
 
 def read_feed(data: bytes, origin: str, *, latest: int | None = None, base_url: str = "",
@@ -57,8 +60,36 @@ def read_feed(data: bytes, origin: str, *, latest: int | None = None, base_url: 
     return Origin(
         source=origin, kind="feed", documents=tuple(documents), title=plain_text(feed.get("title", "")),
         author=author, language=feed.get("language", ""),
-        description=plain_text(feed.get("subtitle", "")), link=feed.get("link", ""), notes=tuple(notes),
+        description=plain_text(feed.get("subtitle", "")), link=feed.get("link", ""),
+        cover=_artwork(feed, origin, notes), notes=tuple(notes),
     )
+
+
+def _artwork(feed, origin: str, notes: list[str]) -> bytes | None:
+    """The feed's own picture (itunes:image, else RSS <image> or Atom <logo>), fetched, for a
+    guide whose settings name no image; None (noted) when it fails or is too small."""
+    from PIL import Image
+
+    from audioguide.sources.fetch import IMAGE_TYPES, fetch
+
+    href = (feed.get("image") or {}).get("href") or feed.get("logo", "")
+    if not is_url(href):
+        return None
+    try:
+        data = fetch(href, IMAGE_TYPES, "an image").data
+        with Image.open(io.BytesIO(data)) as image:
+            size = image.size
+    except SourceError as error:
+        notes.append(f"{origin}: the feed's image is not used ({error}); a cover is drawn from the title")
+        return None
+    except (OSError, Image.DecompressionBombError):
+        notes.append(f"{origin}: the feed's image {href} is not a picture; a cover is drawn from the title")
+        return None
+    if max(size) < SMALLEST_ARTWORK:
+        notes.append(f"{origin}: the feed's image is {size[0]}x{size[1]} px, too small for artwork "
+                     f"(at least {SMALLEST_ARTWORK} px); a cover is drawn from the title")
+        return None
+    return data
 
 
 def _count_entries(data: bytes, origin: str) -> int:

@@ -32,6 +32,7 @@ PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
                         "application/xml", "text/xml"})
 BOOK_TYPES = frozenset({"application/epub+zip", "application/zip", "application/octet-stream"})
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 TEXT_TYPES = {"text/plain": "", "text/markdown": "markdown", "text/x-markdown": "markdown",
               "text/x-rst": "rst", "text/prs.fallenstein.rst": "rst"}
 """Text documents (a raw README, a PEP or an RFC as .txt) and the format their type names
