@@ -13,6 +13,8 @@ import functools
 import re
 import unicodedata
 
+from audioguide.readers.blocks import quoted
+
 _RANGES = {
     "GREEK": "\u0370-\u03ff\u1f00-\u1fff", "CYRILLIC": "\u0400-\u052f", "ARMENIAN": "\u0530-\u058f",
     "HEBREW": "\u0590-\u05ff", "ARABIC": "\u0600-\u06ff\u0750-\u077f", "DEVANAGARI": "\u0900-\u097f",
@@ -63,8 +65,11 @@ def _runs(allowed: frozenset[str]) -> re.Pattern[str] | None:
                       f"[\\w'’·-]*[{re.escape(_CLOSE)}]*")
 
 
+_SCRIPT_OF = {script: re.compile(f"[{ranges}]") for script, ranges in _RANGES.items()}
+
+
 def _script(char: str) -> str:
-    return next((script for script, ranges in _RANGES.items() if re.match(f"[{ranges}]", char)), "")
+    return next((script for script, letters in _SCRIPT_OF.items() if letters.match(char)), "")
 
 
 def _counts(passage: str) -> bool:
@@ -104,7 +109,5 @@ def unsayable_note(passages: list[str], language: str) -> str | None:
     if not passages:
         return None
     scripts = sorted({_NAMES.get(_script(c), _script(c).title()) for p in passages for c in p if _script(c)})
-    unique = list(dict.fromkeys(passages))
-    shown = ", ".join(repr(p) for p in unique[:6]) + (f" and {len(unique) - 6} more" if len(unique) > 6 else "")
     name = _LANGUAGES.get(language.split("-")[0].lower(), repr(language))
-    return f"Left out text a voice for {name} cannot say ({', '.join(scripts)}): {shown}"
+    return f"Left out text a voice for {name} cannot say ({', '.join(scripts)}): {quoted(passages, 6)}"

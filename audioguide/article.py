@@ -53,7 +53,9 @@ def read_article(path: Path) -> Article:
 def format_of(name: str, text: str) -> str:
     """The format of an article named `name`: its extension's, else a guess from the text;
     a `.txt` written in reStructuredText (a README, a PEP) is read as such."""
-    fmt = FORMATS.get(Path(name).suffix.lower()) or sniff_format(text)
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt is None:
+        return sniff_format(text)  # which tells reStructuredText itself
     return "rst" if fmt == "text" and is_rst(text) else fmt
 
 

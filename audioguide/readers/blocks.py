@@ -76,13 +76,15 @@ def inline_text(parts: list[str]) -> str:
     return re.sub(r"\s*(?:\(\s*\)|\[\s*\]|<\s*>)", "", text)
 
 
+def quoted(items: list[str], most: int) -> str:
+    """The distinct items quoted, the first `most` of them and how many more: for a note."""
+    unique = list(dict.fromkeys(items))
+    return ", ".join(repr(s) for s in unique[:most]) + (f" and {len(unique) - most} more" if len(unique) > most else "")
+
+
 def unsaid_code_note(snippets: list[str]) -> str | None:
     """One note for the inline code left out because a voice could only read it as symbols."""
-    if not snippets:
-        return None
-    unique = list(dict.fromkeys(snippets))
-    shown = ", ".join(repr(s) for s in unique[:8]) + (f" and {len(unique) - 8} more" if len(unique) > 8 else "")
-    return f"Left out inline code a voice cannot say: {shown}"
+    return f"Left out inline code a voice cannot say: {quoted(snippets, 8)}" if snippets else None
 
 
 def title_from_lone_h1(parsed: Parsed) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, table_block, title_from_lone_h1,
-                                       unsaid_code_note)
+from audioguide.readers.blocks import (Block, Heading, Parsed, code_block, list_block, table_block,
+                                       title_from_lone_h1, unsaid_code_note)
 from audioguide.readers.code import code_heading, spoken_code
 
 HEADER_LINK = re.compile(r"^\s*[¶#§]\s*|\s*(?:[¶#§]|\[\s*edit\s*\])\s*$", re.I)
@@ -134,7 +134,7 @@ class _PageReader(HTMLParser):
     def _close(self, tag: str) -> None:
         if tag in ("ul", "ol") and self.items is not None and not any(t in ("ul", "ol") for t, _ in self.stack):
             if self.items:
-                self._emit("\n".join(f"- {item}" for item in self.items))
+                self._emit(list_block(self.items))
             self.items = None
         elif tag == "table" and self.rows is not None:
             rows = [row for row in self.rows if any(row)]

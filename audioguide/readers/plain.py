@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from audioguide.readers.blocks import Block, Heading, Parsed, code_block
+from audioguide.readers.blocks import Block, Heading, Parsed, code_block, list_block
 from audioguide.readers.code import CODE_LINE
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,30}):[ \t]*(.*)$")
@@ -81,8 +81,10 @@ def header_block(lines: list[str], parsed: Parsed) -> list[str]:
     start = next((i for i, line in enumerate(lines) if line.strip()), 0)
     end, key = start, ""
     headers: dict[str, str] = {}
+    names: list[str] = []
     while end < len(lines) and lines[end].strip():
         if (match := _HEADER_LINE.match(lines[end])):
+            names.append(match.group(1))
             key = match.group(1).lower()
             headers[key] = match.group(2).strip()
         elif key and lines[end][:1] == " ":
@@ -98,7 +100,6 @@ def header_block(lines: list[str], parsed: Parsed) -> list[str]:
     parsed.title = title or None
     sender = headers.get("from") or headers.get("author", "")
     parsed.author = re.sub(r"\s*<[^>]*>", "", sender).strip().strip('"') or sender.split("@")[0]
-    names = [match.group(1) for line in lines[start:end] if (match := _HEADER_LINE.match(line))]
     parsed.notes.append(f"Dropped the header block: {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}")
     return [""] * end + lines[end:]  # blanked, not cut, so that notes give true line numbers
 
@@ -206,7 +207,7 @@ def _read_block(lines: list[str]) -> list[Block]:
             out.append(re.sub(r"\s+", " ", " ".join(para)).strip())
             para.clear()
         if items:
-            out.append("\n".join(f"- {item}" for item in items))
+            out.append(list_block(items))
             items.clear()
 
     for i, line in enumerate(lines):

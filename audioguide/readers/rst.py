@@ -35,11 +35,8 @@ _SKIPPED = {"comment", "target", "substitution_definition", "pending", "footnote
 def parse_rst(text: str) -> Parsed:
     """Headings and blocks of a reStructuredText document; a leading RFC 822 header block (a
     PEP's) or bibliographic fields (`:Author:`) as metadata."""
-    from docutils.core import publish_doctree
-
     parsed = Parsed()
-    text = "\n".join(header_block(text.split("\n"), parsed))
-    document = publish_doctree(text, settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()})
+    document = _doctree("\n".join(header_block(text.split("\n"), parsed)))
     walker = _Walker(parsed)
     walker.body(document.children, 1)
     if (note := unsaid_code_note(walker.unsaid_code)) is not None:
@@ -48,6 +45,13 @@ def parse_rst(text: str) -> Parsed:
         parsed.notes.append(f"Left out {what}: {', '.join(dict.fromkeys(names))}")
     title_from_lone_h1(parsed)
     return parsed
+
+
+def _doctree(text: str):
+    """docutils' document tree of `text`, its warnings kept out of the user's terminal."""
+    from docutils.core import publish_doctree
+
+    return publish_doctree(text, settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()})
 
 
 class _Walker:
@@ -149,13 +153,13 @@ class _Walker:
         if _UNREAD_DIRECTIVE.match(name) or not prose.strip() or reads_as_code(prose):
             self.left_out.setdefault("directives", []).append(name)
             return
-        from docutils.core import publish_doctree
-
-        inner = publish_doctree(_dedent(content), settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()})
+        inner = _doctree(_dedent(content))
         # An object's description (`.. variable:: LAMP_DIR`, `.. function:: light(level)`) says
         # first what it describes, as an API reference's heading would.
-        if (argument := argument.strip()) and (is_name(argument) or "(" in argument) and declared_name(argument):
-            self.out.append(Heading(declared_name(argument), max(depth, 4)))
+        if (argument := argument.strip()) and (is_name(argument) or "(" in argument) and (
+            declared := declared_name(argument)
+        ):
+            self.out.append(Heading(declared, max(depth, 4)))
         self.body(inner.children, depth)
 
     def listing(self, node, depth: int) -> None:
