@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from audioguide.alphabets import plain_letters, unsayable, unsayable_note, without_unsayable
@@ -141,7 +142,7 @@ def build_article(parsed: Parsed, name: str) -> Article:
             _settle(pending, block, notes)
             pending.append(block)
             continue
-        text = _ensure_stop(block.text) if isinstance(block, Heading) else block
+        text = ensure_stop(block.text) if isinstance(block, Heading) else block
         if pending:
             chapters.append((": ".join(h.text for h in pending), []))
             pending.clear()
@@ -153,11 +154,7 @@ def build_article(parsed: Parsed, name: str) -> Article:
         chapters.insert(0, (parsed.title or "Introduction", opening))
     if not chapters:
         raise ArticleError(f"{name}: no narratable text found")
-    width = 3 if len(chapters) > 99 else 2
-    sections = tuple(
-        Section(id=f"{n:0{width}d}-{slugify(heading)}", title=heading, paragraphs=tuple(paragraphs))
-        for n, (heading, paragraphs) in enumerate(chapters, start=1)
-    )
+    sections = numbered_sections(chapters)
     notes.extend(repetition_notes(sections))
     return Article(title=title, slug=slugify(stem) if slugify(stem, "") else slugify(title, "article"),
                    sections=sections, language=language, author=parsed.author,
@@ -318,7 +315,18 @@ def _call_named(heading: str) -> str:
     return heading
 
 
-def _ensure_stop(text: str) -> str:
+def numbered_sections(chapters: Sequence[tuple[str, Sequence[str]]]) -> tuple[Section, ...]:
+    """Sections of (title, paragraphs), their ids numbered in order ("01-title", or three digits
+    past 99) so that script files sort as the article reads."""
+    width = 3 if len(chapters) > 99 else 2
+    return tuple(
+        Section(id=f"{n:0{width}d}-{slugify(title)}", title=title, paragraphs=tuple(paragraphs))
+        for n, (title, paragraphs) in enumerate(chapters, start=1)
+    )
+
+
+def ensure_stop(text: str) -> str:
+    """A heading read as a line of text ends as a sentence does."""
     return text if text[-1:] in ".!?:" else text + "."
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from audioguide import article, narration, sources as where
 from audioguide.engines import for_language, identify
 from audioguide.errors import ArticleError, ScriptError
-from audioguide.model import Article, EngineSpec, Pauses, Script, Section
+from audioguide.model import Article, EngineSpec, Pauses, Script
 from audioguide.settings import (
     EPISODE_FILE,
     GUIDE_FILE,
@@ -214,9 +214,8 @@ def _article_of(document: where.Document, origin: where.Origin) -> Article:
 def _chapters_article(document: where.Document) -> Article:
     """A document of several parts (a short book) as one article with a section per part; the
     headings inside a part are read out as lines of its section."""
-    sections: list[Section] = []
+    chapters: list[tuple[str, list[str]]] = []
     notes: list[str] = []
-    width = 3 if len(document.parts) > 99 else 2
     for part in document.parts:
         try:
             parsed = article.parse_article(part.text, part.fmt, part.name)
@@ -227,16 +226,15 @@ def _chapters_article(document: where.Document) -> Article:
         paragraphs: list[str] = []
         for section in parsed.sections:
             if section.title not in (title, parsed.title):
-                paragraphs.append(section.title if section.title[-1:] in ".!?:" else section.title + ".")
+                paragraphs.append(article.ensure_stop(section.title))
             paragraphs.extend(section.paragraphs)
         notes.extend(f"{part.name}: {note}" for note in parsed.notes)
-        number = len(sections) + 1
-        sections.append(Section(id=f"{number:0{width}d}-{article.slugify(title)}", title=title,
-                                paragraphs=tuple(paragraphs)))
-    if not sections:
+        chapters.append((title, paragraphs))
+    if not chapters:
         raise ArticleError(f"{document.name}: no narratable text found")
+    sections = article.numbered_sections(chapters)
     return Article(title=document.title or sections[0].title, slug=article.slugify(Path(document.name).stem),
-                   sections=tuple(sections), notes=tuple(notes))
+                   sections=sections, notes=tuple(notes))
 
 
 def _episode_folders(scripts_dir: Path) -> list[EpisodeSource]:

@@ -19,6 +19,10 @@ from pathlib import Path
 from audioguide.errors import SourceError
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+"""The media types of an HTML page, whether a server, an EPUB's manifest or a feed's content names them."""
+
+
 @dataclass(frozen=True)
 class Part:
     """The text of one chapter of a document, for `article.parse_article(text, fmt, name)`."""
@@ -56,7 +60,6 @@ class Document:
 class Origin:
     """What one source holds: its documents in guide order, and what it says about the guide."""
 
-    source: str
     kind: str
     """page, feed or book."""
     documents: tuple[Document, ...]
@@ -128,6 +131,26 @@ _BLOCK_TAG = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|t
                         r"article|body)\b[^>]*>", re.I)
 
 
+ENTITIES_REFUSED = "declares XML entities; refused, as entity expansion is how XML bombs work"
+
+
+class EntitiesRefused(SourceError):
+    """XML that declares entities, refused before anything could expand them."""
+
+
+def safe_xml(data: bytes, what: str):
+    """The element tree of XML `data` (`what` names it in the refusal) with entity declarations
+    and external references refused; malformed XML raises xml.etree's ParseError, for the caller
+    to word."""
+    import defusedxml.ElementTree as SafeTree
+    from defusedxml import DefusedXmlException
+
+    try:
+        return SafeTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise EntitiesRefused(f"{what} {ENTITIES_REFUSED}") from None
+
+
 def plain_text(markup: str) -> str:
     """The words of a bit of HTML (a feed's title or summary, a chapter to count): scripts and
     tags dropped, entities read, white space closed up."""
@@ -176,9 +199,9 @@ def _open_url(url: str, latest: int | None) -> Origin:
     if fetched.media_type in fetch.FEED_TYPES and kind != "page":
         raise SourceError(f"{url}: XML, but neither an RSS nor an Atom feed")
     if fetched.media_type in fetch.TEXT_TYPES and kind != "page":
-        return Origin(source=url, kind="page", documents=(text_document(fetched),))
+        return Origin(kind="page", documents=(text_document(fetched),))
     document = page_document(fetched)
-    return Origin(source=url, kind="page", documents=(document,))
+    return Origin(kind="page", documents=(document,))
 
 
 def page_document(fetched) -> Document:

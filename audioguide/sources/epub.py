@@ -21,10 +21,12 @@ import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import ParseError
 
 from audioguide.article import slugify
 from audioguide.errors import SourceError
-from audioguide.sources import Document, Origin, Part, decode_declared, plain_text
+from audioguide.sources import (ENTITIES_REFUSED, HTML_TYPES, Document, EntitiesRefused, Origin, Part,
+                                decode_declared, plain_text, safe_xml)
 
 MAX_ENTRY_BYTES = 32 << 20
 """The most one file of the book may inflate to (the longest chapters are a few hundred KB)."""
@@ -43,7 +45,6 @@ _NS = {
     "epub": "http://www.idpf.org/2007/ops",
     "enc": "http://www.w3.org/2001/04/xmlenc#",
 }
-_TEXT_TYPES = {"application/xhtml+xml", "text/html"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class _Chapter:
     title: str
     files: tuple[str, ...]
     text: str
+    words: int
 
 
 def read_epub(data: bytes, origin: str) -> Origin:
@@ -93,7 +95,7 @@ class _Book:
         language = _first(metadata, "dc:language")
         documents = _documents(chapters, book_slug, title, stem)
         return Origin(
-            source=self.origin, kind="book", documents=documents, title=title, author=author,
+            kind="book", documents=documents, title=title, author=author,
             language=language, description=plain_text(_first(metadata, "dc:description")),
             cover=self._cover(package, manifest), notes=tuple(self.notes),
         )
@@ -124,16 +126,9 @@ class _Book:
         return data
 
     def _xml(self, name: str):
-        import defusedxml.ElementTree as SafeTree
-        from defusedxml import DefusedXmlException
-
         try:
-            return SafeTree.fromstring(self._bytes(name), forbid_dtd=False, forbid_entities=True,
-                                       forbid_external=True)
-        except DefusedXmlException:
-            raise SourceError(f"{self.origin}: {name} declares XML entities; refused, as entity "
-                              "expansion is how XML bombs work") from None
-        except SafeTree.ParseError as error:
+            return safe_xml(self._bytes(name), f"{self.origin}: {name}")
+        except ParseError as error:
             raise SourceError(f"{self.origin}: malformed EPUB ({name}: {error})") from None
 
     def _refuse_drm(self) -> None:
@@ -169,7 +164,7 @@ class _Book:
         spine = []
         for ref in package.iterfind("opf:spine/opf:itemref", _NS):
             path, media_type, _ = manifest.get(ref.get("idref", ""), ("", "", []))
-            if ref.get("linear", "yes") != "no" and path and media_type in _TEXT_TYPES:
+            if ref.get("linear", "yes") != "no" and path and media_type in HTML_TYPES:
                 spine.append(path)
         if len(spine) > MAX_CHAPTERS:
             raise SourceError(f"{self.origin}: {len(spine)} files in the spine; "
@@ -191,15 +186,15 @@ class _Book:
             bodies = [self._chapter_text(path) for path in paths]
             text = bodies[0] if len(bodies) == 1 else "<html><body>" + "".join(
                 _body(b) for b in bodies) + "</body></html>"
-            if re.search(r"[^\W\d_]", plain_text(_body(text))):  # a cover page has no words
-                chapters.append(_Chapter(title, tuple(paths), text))
+            plain = plain_text(_body(text))
+            if re.search(r"[^\W\d_]", plain):  # a cover page has no words
+                chapters.append(_Chapter(title, tuple(paths), text, len(plain.split())))
         return chapters
 
     def _chapter_text(self, path: str) -> str:
         data = self._bytes(path)
         if re.search(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", data[:65536], re.I):
-            raise SourceError(f"{self.origin}: {path} declares XML entities; refused, as entity "
-                              "expansion is how XML bombs work")
+            raise EntitiesRefused(f"{self.origin}: {path} {ENTITIES_REFUSED}")
         declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([\w.:-]+)", data)
         return decode_declared(data, declared.group(1).decode("ascii") if declared else "",
                                f"{self.origin}: {path}")
@@ -226,9 +221,9 @@ class _Book:
     def _nav_entries(self, path: str) -> list[tuple[str, str]]:
         try:
             document = self._xml(path)
+        except EntitiesRefused:
+            raise
         except SourceError as error:
-            if "declares XML entities" in str(error):
-                raise
             self.notes.append(f"{self.origin}: could not read the navigation document ({error})")
             return []
         navs = list(document.iter(f"{{{_NS['xhtml']}}}nav"))
@@ -264,7 +259,7 @@ class _Book:
 
 
 def _documents(chapters: list[_Chapter], book_slug: str, title: str, stem: str) -> tuple[Document, ...]:
-    words = sum(len(plain_text(_body(c.text)).split()) for c in chapters)
+    words = sum(c.words for c in chapters)
     parts = [Part(c.text, "html", PurePosixPath(c.files[0]).name, c.title) for c in chapters]
     if words <= SHORT_BOOK_WORDS:
         return (Document(name=f"{stem}.epub", parts=tuple(parts), title=title, slug=book_slug),)

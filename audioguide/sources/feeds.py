@@ -17,14 +17,14 @@ import io
 import re
 from datetime import datetime, timezone
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import ParseError
 
 from audioguide.article import slugify
 from audioguide.errors import SourceError
-from audioguide.sources import Document, Origin, Part, is_url, plain_text
+from audioguide.sources import HTML_TYPES, Document, Origin, Part, is_url, plain_text, safe_xml
 
 MAX_ENTRIES = 200
 """More entries than this are built only with --latest (a full archive is hours of speech)."""
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 SMALLEST_ARTWORK = 600
 """Pixels on its longer side that a feed's picture needs to become the guide's artwork: RSS's
 own <image> is a logo of at most 144 px, which scaled to 1,400 would be a blur."""
@@ -58,7 +58,7 @@ def read_feed(data: bytes, origin: str, *, latest: int | None = None, base_url: 
     if not documents:
         raise SourceError(f"{origin}: the feed has no entries to read")
     return Origin(
-        source=origin, kind="feed", documents=tuple(documents), title=plain_text(feed.get("title", "")),
+        kind="feed", documents=tuple(documents), title=plain_text(feed.get("title", "")),
         author=author, language=feed.get("language", ""),
         description=plain_text(feed.get("subtitle", "")), link=feed.get("link", ""),
         cover=_artwork(feed, origin, notes), notes=tuple(notes),
@@ -94,15 +94,9 @@ def _artwork(feed, origin: str, notes: list[str]) -> bytes | None:
 
 def _count_entries(data: bytes, origin: str) -> int:
     """Entries in the feed, counted while checking it is XML without entity tricks."""
-    import defusedxml.ElementTree as SafeTree
-    from defusedxml import DefusedXmlException
-
     try:
-        root = SafeTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
-        raise SourceError(f"{origin}: the feed declares XML entities; refused, as entity "
-                          "expansion is how XML bombs work") from None
-    except SafeTree.ParseError as error:
+        root = safe_xml(data, f"{origin}: the feed")
+    except ParseError as error:
         raise SourceError(f"{origin}: not well-formed XML ({error})") from None
     return sum(1 for element in root.iter() if _local(element.tag) in ("item", "entry"))
 
@@ -215,7 +209,7 @@ def _full_text(entry) -> tuple[str, str] | None:
     contents = [c for c in entry.get("content", []) if c.get("value", "").strip()]
     if not contents:
         return None
-    best = next((c for c in contents if c.get("type") in _HTML_TYPES), contents[0])
+    best = next((c for c in contents if c.get("type") in HTML_TYPES), contents[0])
     return best["value"], _fmt(best.get("type", ""))
 
 

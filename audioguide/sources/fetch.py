@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from audioguide import __version__
 from audioguide.errors import SourceError
+from audioguide.sources import HTML_TYPES
 
 MAX_REDIRECTS = 5
 MAX_TEXT_BYTES = 16 << 20
@@ -28,7 +29,7 @@ MAX_BOOK_BYTES = 256 << 20
 """An EPUB larger than this is refused."""
 BODY_DEADLINE_S = 120.0
 """The longest a whole download may take once the server has answered."""
-PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PAGE_TYPES = HTML_TYPES
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
                         "application/xml", "text/xml"})
 BOOK_TYPES = frozenset({"application/epub+zip", "application/zip", "application/octet-stream"})
