@@ -179,7 +179,9 @@ def encode_segment(rendered: RenderedChapter, plan: SegmentPlan, mastering: Mast
         utterances.append((position, position + len(span.speech)) if len(span.speech) else None)
         position += len(span.speech) + span.pause
     # Mastering's matrix products are small: BLAS threads would only spin, against speech
-    # threads for the same cores (measured: 2.4x the CPU time on a busy machine).
+    # threads for the same cores (measured: 2.4x the CPU time on a busy machine). A build's own
+    # threads hold the limit for their whole life (executors.local_threads); this is for a
+    # Dask worker's and any other caller's.
     with tempfile.TemporaryDirectory(prefix="audioguide-segment-") as folder, threadpool_limits(1, "blas"):
         mp3_path = Path(folder) / "segment.mp3"
         steps = _master(spans, mp3_path, mastering)

@@ -41,7 +41,7 @@ from pathlib import Path
 import psutil
 
 from audioguide.cache import SpeechCache
-from audioguide.ffmpeg import ffmpeg_exe
+from audioguide.ffmpeg import measure_loudness
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_SCRIPTS = REPO / "scripts"
@@ -170,14 +170,8 @@ def audio_seconds(output: str) -> float:
 
 def loudness_report(mp3_path: Path) -> str:
     """Integrated loudness and true peak of an MP3 as ffmpeg's ebur128 filter reads them."""
-    report = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(mp3_path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    ).stderr  # fmt: skip
-    summary = report[report.rindex("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)  # type: ignore[union-attr]
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)  # type: ignore[union-attr]
-    return f"{float(integrated):6.1f} LUFS, true peak {float(peak):.1f} dBTP (ffmpeg ebur128 on the MP3)"
+    integrated, peak = measure_loudness(mp3_path)
+    return f"{integrated:6.1f} LUFS, true peak {peak:.1f} dBTP (ffmpeg ebur128 on the MP3)"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 import psutil
 
 from audioguide.bench import audio_seconds, long_article
+from audioguide.executors import CLUSTER_EXTRA
 
 SECTIONS = 3
 EMPTY_TASKS = 200
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         import distributed  # noqa: F401
     except ImportError:
-        raise SystemExit('make bench-archive needs the cluster extra: pip install "audioguide[cluster]"') from None
+        raise SystemExit(f"make bench-archive needs the cluster extra: {CLUSTER_EXTRA}") from None
 
     work = Path(tempfile.mkdtemp(prefix="audioguide-bench-archive-"))
     jobs = ["--jobs", str(args.workers)]

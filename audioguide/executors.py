@@ -34,9 +34,15 @@ def default_jobs() -> int:
 @contextlib.contextmanager
 def local_threads(jobs: int | None = None) -> Iterator[Executor]:
     """`jobs` threads of this process (default: one per core, up to MAX_DEFAULT_JOBS)."""
+    from threadpoolctl import threadpool_limits
+
     pool = ThreadPoolExecutor(jobs or default_jobs(), thread_name_prefix="segment")
+    # BLAS's thread count is the process's: held at one for as long as the threads master
+    # (assembly limits it per segment too, which alone would race between threads: one
+    # segment's end would restore it while another's mastering runs).
     try:
-        yield pool
+        with threadpool_limits(1, "blas"):
+            yield pool
     finally:
         # On a failure or Ctrl-C, the chapters not started are dropped; those under way finish
         # (a few seconds at most) and stay cached.
