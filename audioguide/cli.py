@@ -325,7 +325,7 @@ def proof(sources: tuple[Path, ...], output_dir: Path, json_file: Path | None, f
         from audioguide import respell
 
         with terminal.LabelledBar() as progress:
-            fixes = respell.fix(report, progress=progress)
+            fixes = respell.fix(report, model=model, progress=progress)
         terminal.print_fixes(fixes, report.scripts)
 
 

@@ -29,6 +29,7 @@ from audioguide.sidecars import (
     vtt_timestamp,
     webvtt,
 )
+from audioguide.terminal import clock
 
 __all__ = [
     "FEED_FILE",
@@ -191,16 +192,9 @@ def _show_notes(episode: Episode) -> str:
             title = html.escape(mark.title)
             if mark.link:
                 title = f'<a href="{html.escape(mark.link)}">{title}</a>'
-            entries.append(f"<li>{_clock(mark.start_ms)} {title}</li>")
+            entries.append(f"<li>{clock(mark.start_ms)} {title}</li>")
         parts.append("<p>Chapters:</p>\n<ul>\n" + "\n".join(entries) + "\n</ul>")
     return "\n".join(parts)
-
-
-def _clock(ms: int) -> str:
-    """`M:SS` or `H:MM:SS`, as listeners read chapter times."""
-    minutes, seconds = divmod(ms // 1000, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def _category(channel: ET.Element, category: str) -> None:

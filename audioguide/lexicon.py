@@ -76,13 +76,17 @@ class Lexicon:
 
 def read_lexicon(path: Path) -> Lexicon:
     """Read a lexicon file; a missing file is an empty lexicon, a malformed one an error."""
+    return parse_lexicon(read_lexicon_text(path), path)
+
+
+def read_lexicon_text(path: Path) -> str:
+    """The text of a lexicon file; "" when there is none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lexicon()
+        return ""
     except UnicodeDecodeError as error:
         raise ScriptError(f"{path}: {error}") from None
-    return parse_lexicon(text, path)
 
 
 def parse_lexicon(text: str, path: Path) -> Lexicon:

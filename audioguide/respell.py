@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from audioguide import hearing, scoring
 from audioguide.engines import Engine, get_engine
@@ -28,8 +29,9 @@ from audioguide.lexicon import (
     Lexicon,
     add_words,
     entry_key,
+    parse_lexicon,
     proof_entries,
-    read_lexicon,
+    read_lexicon_text,
     word_pattern,
 )
 from audioguide.mishearing import Progress
@@ -154,17 +156,19 @@ def _sounded(form: str) -> Iterator[str]:
             yield changed
 
 
-def fix(report: ProofReport, *, progress: Progress | None = None) -> list[Fix]:
-    """Find respellings for the report's suspects and write them to the guide's lexicon."""
+def fix(report: ProofReport, *, model: Path | None = None, progress: Progress | None = None) -> list[Fix]:
+    """Find respellings for the report's suspects and write them to the guide's lexicon,
+    heard by the recogniser that proofed it (`model`: as `proof.proof` was given)."""
     scripts = report.scripts
     if scripts is None:
         raise ProofError("--fix writes the guide's lexicon.toml, and articles have none: "
                          "split them into a scripts folder (audioguide split) and build that")
     path = scripts / LEXICON_FILE
-    lexicon = read_lexicon(path)
-    ours = set(proof_entries(path.read_text(encoding="utf-8"))) if path.exists() else set()
+    text = read_lexicon_text(path)
+    lexicon = parse_lexicon(text, path)
+    ours = set(proof_entries(text))
     by_hand = {w.lower() for w, _ in lexicon.words if w not in ours}
-    listener = hearing.recogniser()
+    listener = hearing.recogniser(model)
     words = _suspects(report)
     fixes, entries = [], []
     for done, (key, (episode, found)) in enumerate(words.items(), start=1):
