@@ -191,7 +191,7 @@ def _finish(
 
 
 def _gone_episodes(
-    recorded: dict, current: set[str], feeds: tuple[str, ...], prune: bool, output_dir: Path
+    recorded: dict, current: set[str], feeds: frozenset[str], prune: bool, output_dir: Path
 ) -> tuple[list[Episode], list[str]]:
     """Episodes built before that this build's sources no longer hold: those of a feed this build
     reads stay in the podcast, newest first (a feed holds only its latest posts, a podcast its

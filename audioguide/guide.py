@@ -81,11 +81,14 @@ class Guide:
     root: Path | None
     sources: tuple[EpisodeSource, ...]
     notes: tuple[str, ...] = ()
-    feeds: tuple[str, ...] = ()
-    """The feeds read: episodes built from their entries stay in the podcast when the entry
-    leaves the feed (feeds hold only their newest posts; podcasts keep their back catalogue)."""
     cover: bytes | None = None
     """The picture a source carries (a book's cover, a feed's image), for a guide whose settings name no image."""
+
+    @property
+    def feeds(self) -> frozenset[str]:
+        """The feeds read: episodes built from their entries stay in the podcast when the entry
+        leaves the feed (feeds hold only their newest posts; podcasts keep their back catalogue)."""
+        return frozenset(source.feed for source in self.sources if source.feed)
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,6 @@ class SourceRead:
     notes: tuple[str, ...] = ()
 
 
-
-
 def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> Guide:
     """Resolve build sources: article files, page URLs, feeds, EPUBs, episode folders, or a
     scripts folder of episodes; `latest` keeps each feed's newest entries only."""
@@ -112,7 +113,6 @@ def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> G
     root: Path | None = None
     episodes: list[EpisodeSource] = []
     notes: list[str] = []
-    feeds: list[str] = []
     cover: bytes | None = None
     for given in sources:
         source = Path(given)
@@ -126,8 +126,6 @@ def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> G
                               settings=meta, article=parsed, feed=read.feed)
                 for parsed, meta in read.episodes
             )
-            if read.feed:
-                feeds.append(read.feed)
             if settings is None:
                 settings, cover = read.settings, read.cover
         elif source.is_dir():
@@ -151,7 +149,7 @@ def load_guide(sources: Sequence[Path | str], *, latest: int | None = None) -> G
     duplicate = next((s for s in slugs if slugs.count(s) > 1), None)
     if duplicate:
         raise ScriptError(f"two episodes share the slug {duplicate!r}; rename one of them")
-    return Guide(settings or GuideSettings(), root, tuple(episodes), tuple(notes), tuple(feeds), cover)
+    return Guide(settings or GuideSettings(), root, tuple(episodes), tuple(notes), cover)
 
 
 def read_source(source: Path | str, *, latest: int | None = None) -> SourceRead:

@@ -175,7 +175,8 @@ def plan_episode(work: EpisodeWork, cache: SpeechCache, inputs: str = "", previo
     layouts = tuple(assemble.plan_segments(work.script, mastering.sample_rate))
     speech = synthesize.speech_keys(work.script, work.voices, cache)
     keys = tuple(assemble.segment_key(layout, said, mastering) for layout, said in zip(layouts, speech))
-    missing = tuple(dict.fromkeys(key for key in keys if not cache.has_segment(key)))
+    # Each key asked once: on an object store every question is a request.
+    missing = tuple(key for key in dict.fromkeys(keys) if not cache.has_segment(key))
     return EpisodePlan(work, inputs, previous, True, mastering, layouts, keys, missing)
 
 
