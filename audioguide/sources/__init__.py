@@ -18,7 +18,6 @@ from pathlib import Path
 
 from audioguide.errors import SourceError
 
-
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 """The media types of an HTML page, whether a server, an EPUB's manifest or a feed's content names them."""
 

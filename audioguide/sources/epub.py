@@ -25,8 +25,17 @@ from xml.etree.ElementTree import ParseError
 
 from audioguide.article import slugify
 from audioguide.errors import SourceError
-from audioguide.sources import (ENTITIES_REFUSED, HTML_TYPES, Document, EntitiesRefused, Origin, Part,
-                                decode_declared, plain_text, safe_xml)
+from audioguide.sources import (
+    ENTITIES_REFUSED,
+    HTML_TYPES,
+    Document,
+    EntitiesRefused,
+    Origin,
+    Part,
+    decode_declared,
+    plain_text,
+    safe_xml,
+)
 
 MAX_ENTRY_BYTES = 32 << 20
 """The most one file of the book may inflate to (the longest chapters are a few hundred KB)."""

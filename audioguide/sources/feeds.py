@@ -21,7 +21,15 @@ from xml.etree.ElementTree import ParseError
 
 from audioguide.article import slugify
 from audioguide.errors import SourceError
-from audioguide.sources import HTML_TYPES, Document, Origin, Part, is_url, plain_text, safe_xml
+from audioguide.sources import (
+    HTML_TYPES,
+    Document,
+    Origin,
+    Part,
+    is_url,
+    plain_text,
+    safe_xml,
+)
 
 MAX_ENTRIES = 200
 """More entries than this are built only with --latest (a full archive is hours of speech)."""
